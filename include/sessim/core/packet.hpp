@@ -1,0 +1,80 @@
+#pragma once
+/// packet_view: what the decoder extracts from one captured frame, and why a frame was not IP.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "sessim/core/flow_key.hpp"
+#include "sessim/core/time.hpp"
+
+namespace sessim {
+
+/// Why a frame could not be turned into a packet the devices see (counted in the report).
+enum class skip_reason : std::uint8_t {
+  none,
+  not_ip,            ///< ARP, LLDP, STP, ... (forwarded by the devices' L2 path, not tracked)
+  unknown_linktype,  ///< the file's link type is not one sessim decodes
+  truncated_l2,      ///< frame ends inside the link-layer header
+  truncated_ip,      ///< frame ends inside the IP header
+  bad_ip,            ///< bad IP version, header length or total length
+  truncated_l4,      ///< frame ends inside the TCP/UDP/ICMP header needed for the key
+  bad_l4,            ///< impossible TCP data offset and the like
+  ip_fragment,       ///< a non-first IP fragment whose first fragment was not seen
+  count_
+};
+
+/// Stable report name of a skip reason.
+inline constexpr std::string_view skip_reason_name(skip_reason r) {
+  switch (r) {
+    case skip_reason::none: return "none";
+    case skip_reason::not_ip: return "not-ip";
+    case skip_reason::unknown_linktype: return "unknown-linktype";
+    case skip_reason::truncated_l2: return "truncated-l2";
+    case skip_reason::truncated_ip: return "truncated-ip";
+    case skip_reason::bad_ip: return "bad-ip";
+    case skip_reason::truncated_l4: return "truncated-l4";
+    case skip_reason::bad_l4: return "bad-l4";
+    case skip_reason::ip_fragment: return "ip-fragment-orphan";
+    default: return "?";
+  }
+}
+
+/// TCP flag bits as in the header's 13th byte.
+namespace tcp_flags {
+inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10,
+                              urg = 0x20, ece = 0x40, cwr = 0x80;
+}
+
+/// One decoded IP packet. Plain data; holds no pointers into the capture buffer.
+struct packet_view {
+  std::uint64_t frame = 0;  ///< 1-based frame number in the trace
+  sim_time ts = 0;          ///< capture timestamp, ns
+  flow_key key;             ///< directional key (ICMP echo: id in sport and dport; errors: see below)
+  std::uint32_t wire_len = 0;  ///< original frame length on the wire
+  std::uint32_t ip_len = 0;    ///< IP total length (IPv4) / 40 + payload length (IPv6), after reassembly
+  std::uint32_t l4_len = 0;    ///< bytes from the L4 header to the end of the IP packet
+  std::uint32_t payload_len = 0;  ///< L4 payload bytes (from IP lengths, not the capture length)
+  bool truncated = false;      ///< caplen < len: some payload bytes were not captured
+  bool fragment = false;       ///< part of a fragmented datagram (first fragment carries the key)
+
+  // TCP
+  std::uint32_t seq = 0, ack = 0;
+  std::uint16_t win = 0;
+  std::uint8_t flags = 0;      ///< TCP flags byte
+  std::uint8_t doff = 0;       ///< TCP header length in bytes
+  std::uint8_t opt_len = 0;    ///< captured TCP option bytes in opts
+  std::array<std::uint8_t, 40> opts{};
+
+  // ICMP / ICMPv6
+  std::uint8_t icmp_type = 0, icmp_code = 0;
+  bool icmp_error = false;     ///< an ICMP error; inner is the key of the quoted packet
+  bool has_inner = false;      ///< inner holds a quoted key
+  flow_key inner;              ///< the quoted packet's directional key (as sent by its source)
+
+  bool is_tcp() const { return key.proto == 6; }
+  bool is_udp() const { return key.proto == 17; }
+  bool is_icmp() const { return key.proto == 1 || key.proto == 58; }
+  bool has(std::uint8_t f) const { return (flags & f) != 0; }
+};
+
+}  // namespace sessim
