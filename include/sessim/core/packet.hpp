@@ -55,7 +55,11 @@ struct packet_view {
   std::uint32_t l4_len = 0;    ///< bytes from the L4 header to the end of the IP packet
   std::uint32_t payload_len = 0;  ///< L4 payload bytes (from IP lengths, not the capture length)
   bool truncated = false;      ///< caplen < len: some payload bytes were not captured
-  bool fragment = false;       ///< part of a fragmented datagram (first fragment carries the key)
+  bool fragment = false;       ///< part of a fragmented IPv4/IPv6 datagram
+  bool l4_header = true;       ///< the L4 header is in this frame (false for non-first fragments)
+  std::uint32_t frag_id = 0;   ///< IPv4 identification / IPv6 fragment id (when fragment)
+  std::uint8_t tos = 0;        ///< IPv4 TOS / IPv6 traffic class
+  std::uint8_t ttl = 0;        ///< IPv4 TTL / IPv6 hop limit
 
   // TCP
   std::uint32_t seq = 0, ack = 0;
