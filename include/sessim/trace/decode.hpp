@@ -1,0 +1,465 @@
+#pragma once
+/// decode_frame: turns one captured link-layer frame into a packet_view (or a skip_reason).
+#include <algorithm>
+#include <cstdint>
+
+#include "sessim/core/flow_key.hpp"
+#include "sessim/core/packet.hpp"
+#include "sessim/trace/fragment_cache.hpp"
+
+namespace sessim {
+
+/// Link-layer header types decode_frame understands (LINKTYPE_ values, and the DLT_ aliases
+/// libpcap's pcap_datalink() returns for them on Linux).
+namespace linktype {
+inline constexpr int null = 0;          ///< BSD loopback, 4-byte AF in the writer's byte order
+inline constexpr int ethernet = 1;      ///< Ethernet II (802.1Q/802.1ad/QinQ, MPLS, PPPoE inside)
+inline constexpr int ppp = 9;           ///< PPP, optional ff 03 address/control, then protocol
+inline constexpr int raw_dlt = 12;      ///< DLT_RAW as pcap_datalink() reports LINKTYPE_RAW
+inline constexpr int ppp_hdlc = 50;     ///< PPP in HDLC-like framing (DLT_PPP_SERIAL)
+inline constexpr int raw = 101;         ///< raw IPv4/IPv6 (version nibble)
+inline constexpr int c_hdlc = 104;      ///< Cisco HDLC (address, control, ethertype)
+inline constexpr int loop = 108;        ///< OpenBSD loopback, 4-byte AF in network order
+inline constexpr int linux_sll = 113;   ///< Linux cooked capture v1 (16-byte header)
+inline constexpr int ipv4 = 228;        ///< raw IPv4
+inline constexpr int ipv6 = 229;        ///< raw IPv6
+inline constexpr int linux_sll2 = 276;  ///< Linux cooked capture v2 (20-byte header)
+}  // namespace linktype
+
+namespace detail {
+
+inline std::uint16_t rd16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+}
+inline std::uint32_t rd32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+}
+
+/// ICMPv4 query types whose identifier sessim uses as the port pair.
+inline constexpr bool icmp4_is_query(std::uint8_t t) {
+  return t == 0 || t == 8 || (t >= 13 && t <= 18);
+}
+/// ICMPv4 error types that quote the offending datagram.
+inline constexpr bool icmp4_is_error(std::uint8_t t) {
+  return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+}
+inline constexpr bool icmp6_is_query(std::uint8_t t) { return t == 128 || t == 129; }
+inline constexpr bool icmp6_is_error(std::uint8_t t) { return t >= 1 && t <= 4; }
+
+/// IPv6 extension headers walked with the generic (len+1)*8 rule.
+inline constexpr bool ipv6_generic_ext(std::uint8_t nh) {
+  return nh == 0 || nh == 43 || nh == 60 || nh == 135 || nh == 139 || nh == 140;
+}
+
+/// Protocols whose key needs the L4 header (ports or ICMP identifier).
+inline constexpr bool has_ports(std::uint8_t proto) {
+  return proto == 6 || proto == 17 || proto == 1 || proto == 58;
+}
+
+/// Ports of an L4 header at p (n bytes available) as the source sent it; false if too short.
+inline bool quoted_ports(std::uint8_t proto, const std::uint8_t* p, std::uint32_t n,
+                         std::uint16_t& sport, std::uint16_t& dport) {
+  sport = dport = 0;
+  switch (proto) {
+    case 6:
+    case 17:
+      if (n < 4) return false;
+      sport = rd16(p);
+      dport = rd16(p + 2);
+      return true;
+    case 1:
+    case 58: {
+      if (n < 1) return false;
+      bool query = proto == 1 ? icmp4_is_query(p[0]) : icmp6_is_query(p[0]);
+      if (!query) return true;
+      if (n < 6) return false;
+      sport = dport = rd16(p + 4);
+      return true;
+    }
+    default: return true;
+  }
+}
+
+/// Decodes the IP packet quoted by an ICMP error into its directional key.
+inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t vlan,
+                         flow_key& inner) {
+  inner = flow_key{};
+  inner.vlan = vlan;
+  if (n < 1) return false;
+  const unsigned ver = q[0] >> 4;
+  if (ver == 4) {
+    if (n < 20) return false;
+    const std::uint32_t ihl = (q[0] & 0x0fu) * 4u;
+    if (ihl < 20 || n < ihl) return false;
+    if ((rd16(q + 6) & 0x1fff) != 0) return false;  // non-first fragment: no L4 header
+    inner.proto = q[9];
+    inner.src = ip_addr::v4(q + 12);
+    inner.dst = ip_addr::v4(q + 16);
+    return quoted_ports(inner.proto, q + ihl, n - ihl, inner.sport, inner.dport);
+  }
+  if (ver == 6) {
+    if (n < 40) return false;
+    inner.src = ip_addr::v6addr(q + 8);
+    inner.dst = ip_addr::v6addr(q + 24);
+    std::uint8_t nh = q[6];
+    std::uint32_t off = 40;
+    for (;;) {
+      if (ipv6_generic_ext(nh) || nh == 51) {
+        if (off + 2 > n) return false;
+        std::uint32_t len = nh == 51 ? (q[off + 1] + 2u) * 4u : (q[off + 1] + 1u) * 8u;
+        nh = q[off];
+        off += len;
+      } else if (nh == 44) {
+        if (off + 8 > n) return false;
+        if ((rd16(q + off + 2) & 0xfff8) != 0) return false;
+        nh = q[off];
+        off += 8;
+      } else {
+        break;
+      }
+    }
+    inner.proto = nh;
+    if (off > n) return false;
+    return quoted_ports(nh, q + off, n - off, inner.sport, inner.dport);
+  }
+  return false;
+}
+
+/// Fragment facts of one IP packet, passed from the IP layer to the L4 layer.
+struct frag_info {
+  bool fragment = false;     ///< part of a fragmented datagram
+  bool more = false;         ///< more-fragments flag
+  bool v6 = false;           ///< IPv6 fragment header (the upper protocol is only known from offset 0)
+  std::uint32_t offset = 0;  ///< fragment offset in bytes
+  fragment_cache::key_type key;
+};
+
+/**
+ * Decodes the L4 part. l4 points at the L4 header (or fragment data); l4_len is its length from
+ * the IP header lengths, cap the captured bytes of it (<= l4_len). A non-first fragment takes its
+ * key from `frags`; on a miss it is an orphan unless its protocol has no ports (IPv6: unless the
+ * fragment header's next header is a port protocol or another extension header).
+ */
+inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::uint32_t l4_len,
+                             std::uint32_t cap, const frag_info& fi, packet_view& out,
+                             fragment_cache& frags) {
+  out.l4_len = l4_len;
+  out.key.proto = proto;
+  if (fi.fragment && fi.offset != 0) {
+    // Non-first fragment: no L4 header; the key comes from the first fragment.
+    out.l4_header = false;
+    std::uint32_t hdr = 0;
+    if (const auto* e = frags.find(fi.key)) {
+      out.key.proto = e->proto;
+      out.key.sport = e->sport;
+      out.key.dport = e->dport;
+      hdr = e->l4_hdr_len;
+    } else if (has_ports(proto) ||
+               (fi.v6 && (ipv6_generic_ext(proto) || proto == 51 || proto == 44))) {
+      return skip_reason::ip_fragment;
+    }
+    const std::uint32_t end = fi.offset + l4_len;
+    out.payload_len = end > hdr ? end - std::max(fi.offset, hdr) : 0;
+    return skip_reason::none;
+  }
+
+  std::uint16_t hdr_len = 0;
+  switch (proto) {
+    case 6: {
+      if (l4_len < 20) return skip_reason::bad_l4;
+      if (cap < 20) return skip_reason::truncated_l4;
+      const std::uint8_t doff = static_cast<std::uint8_t>((l4[12] >> 4) * 4);
+      if (doff < 20) return skip_reason::bad_l4;
+      // A first fragment may end inside the TCP options; a whole packet may not.
+      if (doff > l4_len && !fi.more) return skip_reason::bad_l4;
+      out.key.sport = rd16(l4);
+      out.key.dport = rd16(l4 + 2);
+      out.seq = rd32(l4 + 4);
+      out.ack = rd32(l4 + 8);
+      out.flags = l4[13];
+      out.win = rd16(l4 + 14);
+      out.doff = doff;
+      const std::uint32_t opt_end = std::min<std::uint32_t>(doff, cap);
+      out.opt_len = static_cast<std::uint8_t>(opt_end - 20);
+      std::copy(l4 + 20, l4 + opt_end, out.opts.begin());
+      hdr_len = doff;
+      break;
+    }
+    case 17:
+      if (l4_len < 8) return skip_reason::bad_l4;
+      if (cap < 8) return skip_reason::truncated_l4;
+      out.key.sport = rd16(l4);
+      out.key.dport = rd16(l4 + 2);
+      hdr_len = 8;
+      break;
+    case 1:
+    case 58: {
+      if (l4_len < 8) return skip_reason::bad_l4;
+      if (cap < 8) return skip_reason::truncated_l4;
+      out.icmp_type = l4[0];
+      out.icmp_code = l4[1];
+      const bool v4 = proto == 1;
+      if (v4 ? icmp4_is_query(l4[0]) : icmp6_is_query(l4[0])) {
+        out.key.sport = out.key.dport = rd16(l4 + 4);
+      } else if (v4 ? icmp4_is_error(l4[0]) : icmp6_is_error(l4[0])) {
+        out.icmp_error = true;
+        out.has_inner = decode_quote(l4 + 8, cap - 8, out.key.vlan, out.inner);
+      }
+      hdr_len = 8;
+      break;
+    }
+    default: break;
+  }
+  out.payload_len = l4_len > hdr_len ? l4_len - hdr_len : 0;
+  if (fi.fragment && fi.more) frags.insert(fi.key, {out.key.proto, out.key.sport, out.key.dport, hdr_len});
+  return skip_reason::none;
+}
+
+/// Decodes an IPv4 packet at p (cap captured bytes, wire bytes on the wire from here).
+inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
+                               packet_view& out, fragment_cache& frags) {
+  if (cap < 1) return skip_reason::truncated_ip;
+  if ((p[0] >> 4) != 4) return skip_reason::bad_ip;
+  if (cap < 20) return skip_reason::truncated_ip;
+  const std::uint32_t ihl = (p[0] & 0x0fu) * 4u;
+  const std::uint32_t tot = rd16(p + 2);
+  if (ihl < 20 || tot < ihl || tot > wire) return skip_reason::bad_ip;
+  if (cap < ihl) return skip_reason::truncated_ip;
+  out.tos = p[1];
+  out.ttl = p[8];
+  out.key.src = ip_addr::v4(p + 12);
+  out.key.dst = ip_addr::v4(p + 16);
+  out.ip_len = tot;
+  out.truncated = cap < tot;
+  const std::uint8_t proto = p[9];
+  const std::uint16_t ff = rd16(p + 6);
+  frag_info fi;
+  fi.more = (ff & 0x2000) != 0;
+  fi.offset = (ff & 0x1fffu) * 8u;
+  fi.fragment = fi.more || fi.offset != 0;
+  if (fi.fragment) {
+    out.fragment = true;
+    out.frag_id = rd16(p + 4);
+    fi.key = {out.key.src, out.key.dst, out.frag_id, proto, out.key.vlan};
+  }
+  const std::uint32_t end = std::min(cap, tot);
+  return decode_l4(proto, p + ihl, tot - ihl, end - ihl, fi, out, frags);
+}
+
+/// Decodes an IPv6 packet at p, walking its extension headers.
+inline skip_reason decode_ipv6(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
+                               packet_view& out, fragment_cache& frags) {
+  if (cap < 1) return skip_reason::truncated_ip;
+  if ((p[0] >> 4) != 6) return skip_reason::bad_ip;
+  if (cap < 40) return skip_reason::truncated_ip;
+  const std::uint32_t ip_len = 40u + rd16(p + 4);
+  if (ip_len > wire) return skip_reason::bad_ip;
+  out.tos = static_cast<std::uint8_t>((rd16(p) >> 4) & 0xff);
+  out.ttl = p[7];
+  out.key.src = ip_addr::v6addr(p + 8);
+  out.key.dst = ip_addr::v6addr(p + 24);
+  out.ip_len = ip_len;
+  out.truncated = cap < ip_len;
+  const std::uint32_t end = std::min(cap, ip_len);
+  std::uint8_t nh = p[6];
+  std::uint32_t off = 40;
+  frag_info fi;
+  for (;;) {
+    if (ipv6_generic_ext(nh) || nh == 51) {
+      if (off + 2 > ip_len) return skip_reason::bad_ip;
+      if (off + 2 > end) return skip_reason::truncated_ip;
+      const std::uint32_t len = nh == 51 ? (p[off + 1] + 2u) * 4u : (p[off + 1] + 1u) * 8u;
+      if (off + len > ip_len) return skip_reason::bad_ip;
+      nh = p[off];
+      off += len;
+    } else if (nh == 44) {
+      if (off + 8 > ip_len) return skip_reason::bad_ip;
+      if (off + 8 > end) return skip_reason::truncated_ip;
+      const std::uint16_t fo = rd16(p + off + 2);
+      fi.offset = fo & 0xfff8u;
+      fi.more = (fo & 1) != 0;
+      fi.fragment = true;
+      fi.v6 = true;
+      out.fragment = true;
+      out.frag_id = rd32(p + off + 4);
+      fi.key = {out.key.src, out.key.dst, out.frag_id, 0, out.key.vlan};
+      nh = p[off];
+      off += 8;
+      if (fi.offset != 0) break;  // the rest is fragment data
+    } else {
+      break;
+    }
+  }
+  if (off > end) return skip_reason::truncated_ip;
+  return decode_l4(nh, p + off, ip_len - off, end - off, fi, out, frags);
+}
+
+/// Decodes an IP packet whose version is given by its first nibble.
+inline skip_reason decode_ip_any(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
+                                 packet_view& out, fragment_cache& frags) {
+  if (cap < 1) return skip_reason::truncated_ip;
+  switch (p[0] >> 4) {
+    case 4: return decode_ipv4(p, cap, wire, out, frags);
+    case 6: return decode_ipv6(p, cap, wire, out, frags);
+    default: return skip_reason::bad_ip;
+  }
+}
+
+/// Decodes what follows a PPP protocol field value.
+inline skip_reason decode_ppp_proto(std::uint16_t proto, const std::uint8_t* p, std::uint32_t cap,
+                                    std::uint32_t wire, packet_view& out, fragment_cache& frags) {
+  switch (proto) {
+    case 0x0021: return decode_ipv4(p, cap, wire, out, frags);
+    case 0x0057: return decode_ipv6(p, cap, wire, out, frags);
+    default: return skip_reason::not_ip;
+  }
+}
+
+/// Decodes a PPP frame with optional ff 03 and a 1- or 2-byte protocol field.
+inline skip_reason decode_ppp(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
+                              packet_view& out, fragment_cache& frags) {
+  std::uint32_t off = 0;
+  if (cap >= 2 && p[0] == 0xff && p[1] == 0x03) off = 2;
+  if (off + 1 > cap) return skip_reason::truncated_l2;
+  std::uint16_t proto;
+  if (p[off] & 1) {  // protocol-field compression: odd first byte is the whole field
+    proto = p[off];
+    off += 1;
+  } else {
+    if (off + 2 > cap) return skip_reason::truncated_l2;
+    proto = rd16(p + off);
+    off += 2;
+  }
+  return decode_ppp_proto(proto, p + off, cap - off, wire - off, out, frags);
+}
+
+/**
+ * Decodes an Ethernet-style payload starting at an ethertype: VLAN tags (0x8100, 0x88a8, 0x9100;
+ * the outermost VID goes to key.vlan), MPLS label stacks (0x8847, 0x8848; IPv4/IPv6 found by
+ * the first nibble after the bottom label), PPPoE session (0x8864), IPv4, IPv6.
+ */
+inline skip_reason decode_ethertype(std::uint16_t type, const std::uint8_t* p, std::uint32_t cap,
+                                    std::uint32_t wire, packet_view& out, fragment_cache& frags) {
+  bool tagged = false;
+  for (int depth = 0; depth < 16; ++depth) {
+    switch (type) {
+      case 0x0800: return decode_ipv4(p, cap, wire, out, frags);
+      case 0x86dd: return decode_ipv6(p, cap, wire, out, frags);
+      case 0x8100:
+      case 0x88a8:
+      case 0x9100:
+        if (cap < 4) return skip_reason::truncated_l2;
+        if (!tagged) out.key.vlan = rd16(p) & 0x0fff;
+        tagged = true;
+        type = rd16(p + 2);
+        p += 4; cap -= 4; wire -= 4;
+        continue;
+      case 0x8847:
+      case 0x8848:
+        for (;;) {
+          if (cap < 4) return skip_reason::truncated_l2;
+          const bool bottom = (p[2] & 1) != 0;
+          p += 4; cap -= 4; wire -= 4;
+          if (bottom) break;
+        }
+        if (cap < 1) return skip_reason::truncated_ip;
+        switch (p[0] >> 4) {
+          case 4: return decode_ipv4(p, cap, wire, out, frags);
+          case 6: return decode_ipv6(p, cap, wire, out, frags);
+          default: return skip_reason::not_ip;  // pseudowire, control word, ...
+        }
+      case 0x8864: {
+        if (cap < 8) return skip_reason::truncated_l2;
+        const std::uint16_t proto = rd16(p + 6);
+        return decode_ppp_proto(proto, p + 8, cap - 8, wire - 8, out, frags);
+      }
+      default: return skip_reason::not_ip;
+    }
+  }
+  return skip_reason::not_ip;
+}
+
+}  // namespace detail
+
+/**
+ * Decodes one captured frame of link type `linktype` (LINKTYPE_ or DLT_ value, see
+ * sessim::linktype) into `out`: key (with outermost VLAN), lengths from the IP header
+ * (not from caplen), TCP/ICMP fields, fragment facts. Does not touch out.frame / out.ts.
+ * Returns skip_reason::none when `out` holds an IP packet; otherwise why the frame is not one
+ * (out.wire_len is still set). Tunnels (GRE, VXLAN, IP-in-IP) are not decapsulated.
+ * `frags` remembers first fragments so that later fragments of the datagram get its ports.
+ */
+inline skip_reason decode_frame(int linktype, const std::uint8_t* data, std::uint32_t caplen,
+                                std::uint32_t wire_len, packet_view& out, fragment_cache& frags) {
+  using namespace detail;
+  const std::uint64_t frame = out.frame;
+  const sim_time ts = out.ts;
+  out = packet_view{};
+  out.frame = frame;
+  out.ts = ts;
+  out.wire_len = wire_len;
+  const std::uint8_t* p = data;
+  std::uint32_t cap = caplen;
+  std::uint32_t wire = std::max(wire_len, caplen);
+  auto skip = [&](std::uint32_t n) { p += n; cap -= n; wire -= n; };
+  switch (linktype) {
+    case linktype::ethernet: {
+      if (cap < 14) return skip_reason::truncated_l2;
+      const std::uint16_t type = rd16(p + 12);
+      skip(14);
+      if (type < 0x0600) return skip_reason::not_ip;  // 802.3 length: LLC/SNAP (CDP, STP, ...)
+      return decode_ethertype(type, p, cap, wire, out, frags);
+    }
+    case linktype::linux_sll: {
+      if (cap < 16) return skip_reason::truncated_l2;
+      const std::uint16_t type = rd16(p + 14);
+      skip(16);
+      return decode_ethertype(type, p, cap, wire, out, frags);
+    }
+    case linktype::linux_sll2: {
+      if (cap < 20) return skip_reason::truncated_l2;
+      const std::uint16_t type = rd16(p);
+      skip(20);
+      return decode_ethertype(type, p, cap, wire, out, frags);
+    }
+    case linktype::raw:
+    case linktype::raw_dlt: return decode_ip_any(p, cap, wire, out, frags);
+    case linktype::ipv4: return decode_ipv4(p, cap, wire, out, frags);
+    case linktype::ipv6: return decode_ipv6(p, cap, wire, out, frags);
+    case linktype::null:
+    case linktype::loop: {
+      if (cap < 4) return skip_reason::truncated_l2;
+      std::uint32_t af = rd32(p);
+      // NULL is in the writer's byte order: a small value in the wrong order has its high half set.
+      if (linktype == linktype::null && (af & 0xffff0000u) != 0)
+        af = (af >> 24) | ((af >> 8) & 0xff00u) | ((af << 8) & 0xff0000u) | (af << 24);
+      skip(4);
+      switch (af) {
+        case 2: return decode_ipv4(p, cap, wire, out, frags);
+        case 24:
+        case 28:
+        case 30: return decode_ipv6(p, cap, wire, out, frags);
+        default: return skip_reason::not_ip;
+      }
+    }
+    case linktype::ppp: return decode_ppp(p, cap, wire, out, frags);
+    case linktype::ppp_hdlc:
+      // DLT_PPP_SERIAL also carries Cisco HDLC frames (address 0x0f / 0x8f).
+      if (cap >= 1 && (p[0] == 0x0f || p[0] == 0x8f)) {
+        if (cap < 4) return skip_reason::truncated_l2;
+        const std::uint16_t type = rd16(p + 2);
+        skip(4);
+        return decode_ethertype(type, p, cap, wire, out, frags);
+      }
+      return decode_ppp(p, cap, wire, out, frags);
+    case linktype::c_hdlc: {
+      if (cap < 4) return skip_reason::truncated_l2;
+      const std::uint16_t type = rd16(p + 2);
+      skip(4);
+      return decode_ethertype(type, p, cap, wire, out, frags);
+    }
+    default: return skip_reason::unknown_linktype;
+  }
+}
+
+}  // namespace sessim
