@@ -51,6 +51,7 @@ struct packet_view {
   sim_time ts = 0;          ///< capture timestamp, ns
   flow_key key;             ///< directional key (ICMP echo: id in sport and dport; errors: see below)
   std::uint32_t wire_len = 0;  ///< original frame length on the wire
+  std::uint32_t l3_offset = 0; ///< offset of the IP header in the captured frame
   std::uint32_t ip_len = 0;    ///< IP total length (IPv4) / 40 + payload length (IPv6), after reassembly
   std::uint32_t l4_len = 0;    ///< bytes from the L4 header to the end of the IP packet
   std::uint32_t payload_len = 0;  ///< L4 payload bytes (from IP lengths, not the capture length)

@@ -1,0 +1,353 @@
+#pragma once
+/// session_device: a stateful firewall / session device. It looks up each packet in its
+/// session table, tracks TCP with conntrack's rules, applies its no-session, table-full and
+/// expiry policies, and returns a verdict with a reason. Time is always passed in.
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "sessim/core/packet.hpp"
+#include "sessim/core/session_table.hpp"
+#include "sessim/core/verdict.hpp"
+#include "sessim/device/tracking_key.hpp"
+#include "sessim/policy/device_config.hpp"
+#include "sessim/tcp/conntrack_tcp.hpp"
+
+namespace sessim {
+
+/// Why a session left the table.
+enum class session_end_kind : std::uint8_t {
+  expired,   ///< idle timer ran out
+  evicted,   ///< removed to make room (early-drop or LRU) when the table was full
+  killed,    ///< removed by a packet (RST before any reply)
+  reopened   ///< replaced by a new connection on the same tuple (SYN reopening TIME_WAIT/CLOSE)
+};
+
+/// A RST the device sends at expiry (seq/ack from the last packets it saw).
+struct injected_rst {
+  flow_key key;  ///< src → dst of the RST
+  std::uint32_t seq = 0, ack = 0;
+};
+
+/// A session leaving the table.
+struct session_end {
+  session_end_kind kind = session_end_kind::expired;
+  sim_time at = 0;            ///< when (expiry: the deadline)
+  flow_key orig;              ///< original-direction tuple
+  timeout_slot slot = timeout_slot::generic;
+  sim_time last_refresh = 0;  ///< when its timer was last set
+  tcp::ct_state tcp_state = tcp::ct_state::none;
+  std::uint8_t status = 0;
+  bool rst = false;           ///< the device sent RSTs to both ends (rst_on_expiry)
+  injected_rst rst_to_client, rst_to_server;  ///< valid when rst
+};
+
+/// The device's answer for one packet.
+struct decision {
+  verdict v = verdict::forward;
+  reason why = reason::established;
+  int dir = 0;                ///< 0: packet in the session's original direction, 1: reply
+  bool created = false;       ///< this packet created the session
+  bool tracked = false;       ///< the packet matched or created a session
+  timeout_slot slot = timeout_slot::generic;  ///< session's slot after the packet (when tracked)
+  sim_time deadline = 0;      ///< session's deadline after the packet (when tracked)
+  bool reject_rst = false;    ///< the device answered the sender with a RST (reject policy)
+};
+
+/// Per-device counters for the report.
+struct device_stats {
+  std::uint64_t packets = 0, forwarded = 0, dropped = 0, rejected = 0;
+  std::uint64_t created = 0, expired = 0, evicted = 0, killed = 0, rst_injected = 0;
+  std::uint64_t table_full_drops = 0;
+};
+
+/// One session device.
+class session_device {
+ public:
+  /// Creates a device named `name` with configuration `cfg`.
+  session_device(std::string name, device_config cfg) : name_(std::move(name)), cfg_(std::move(cfg)) {}
+
+  /// Device name (as in reports and the verdict CSV).
+  const std::string& name() const noexcept { return name_; }
+  /// Its configuration.
+  const device_config& config() const noexcept { return cfg_; }
+  /// Counters.
+  const device_stats& stats() const noexcept { return stats_; }
+  /// Sessions now.
+  std::size_t sessions() const noexcept { return table_.size(); }
+  /// Largest number of sessions at once.
+  std::size_t peak_sessions() const noexcept { return table_.peak(); }
+
+  /// Deadline of the next session to expire, or `none`.
+  sim_time next_deadline(sim_time none) const noexcept { return table_.next_deadline(none); }
+
+  /// Expires, in deadline order, every session whose deadline is <= now; f(const session_end&).
+  template <class F>
+  void expire_until(sim_time now, F&& f) {
+    while (session* s = table_.earliest()) {
+      if (s->deadline > now) break;
+      session_end e = describe(*s, session_end_kind::expired, s->deadline);
+      if (cfg_.rst_on_expiry && s->key.proto == 6) fill_rst(*s, e);
+      ++stats_.expired;
+      if (e.rst) stats_.rst_injected += 2;
+      table_.erase(*s);
+      f(e);
+    }
+  }
+
+  /** Handles one packet at time `now`. `warm`: the packet belongs to a connection that was
+   *  already open when the capture started; a device without its session assumes it
+   *  established. Sessions ended as a side effect (eviction, kill) are passed to f. */
+  template <class F>
+  decision process(const packet_view& p, sim_time now, bool warm, F&& on_end) {
+    ++stats_.packets;
+    decision d = handle(p, now, warm, on_end);
+    if (d.v == verdict::forward) ++stats_.forwarded;
+    else if (d.v == verdict::reject) ++stats_.rejected;
+    else ++stats_.dropped;
+    return d;
+  }
+
+ private:
+  static decision drop(reason r) {
+    decision d;
+    d.v = verdict::drop;
+    d.why = r;
+    return d;
+  }
+
+  session_end describe(const session& s, session_end_kind kind, sim_time at) const {
+    session_end e;
+    e.kind = kind;
+    e.at = at;
+    e.orig = s.key.unpack();
+    e.slot = s.slot;
+    e.last_refresh = s.deadline - cfg_.timeout(s.slot);
+    e.status = s.status;
+    if (s.key.proto == 6) e.tcp_state = s.l4.tcp.st();
+    return e;
+  }
+
+  void fill_rst(const session& s, session_end& e) const {
+    using tcp::ct_state;
+    ct_state st = s.l4.tcp.st();
+    if (st != ct_state::syn_recv && st != ct_state::established && st != ct_state::fin_wait &&
+        st != ct_state::close_wait)
+      return;
+    e.rst = true;
+    const auto& t = s.l4.tcp;
+    // To the original sender: from the reply side, at the sequence it expects next.
+    e.rst_to_client.key = e.orig.reversed();
+    e.rst_to_client.seq = t.td_end[1];
+    e.rst_to_client.ack = t.td_end[0];
+    e.rst_to_server.key = e.orig;
+    e.rst_to_server.seq = t.td_end[0];
+    e.rst_to_server.ack = t.td_end[1];
+  }
+
+  void set_tracked(decision& d, const session& s) const {
+    d.tracked = true;
+    d.slot = s.slot;
+    d.deadline = s.deadline;
+  }
+
+  /// Makes room when the table is full; false when the policy refuses the new session.
+  template <class F>
+  bool make_room(const flow_key& k, sim_time now, F& on_end) {
+    if (cfg_.capacity == 0 || table_.size() < cfg_.capacity) return true;
+    session* victim = nullptr;
+    switch (cfg_.table_full) {
+      case table_full_policy::drop_new: break;
+      case table_full_policy::early_drop:
+        victim = table_.scan_from(k, 8, [](const session& s) { return !(s.status & tcp::status::assured); });
+        break;
+      case table_full_policy::lru: victim = table_.least_recent(cfg_.timeouts); break;
+    }
+    if (!victim) {
+      ++stats_.table_full_drops;
+      return false;
+    }
+    session_end e = describe(*victim, session_end_kind::evicted, now);
+    ++stats_.evicted;
+    table_.erase(*victim);
+    on_end(e);
+    return true;
+  }
+
+  void refresh(session& s, timeout_slot slot, sim_time now) {
+    table_.refresh(s, slot, now + cfg_.timeout(slot));
+  }
+
+  template <class F>
+  decision handle(const packet_view& p, sim_time now, bool warm, F& on_end) {
+    if (p.is_tcp() && !tcp::valid_flag_combination(p.flags)) return drop(reason::invalid_flags);
+    const icmp_kind ik = classify_icmp(p);
+    if (ik == icmp_kind::error) {
+      int dir = 0;
+      flow_key inner = quoted_tracking_key(p);
+      if (p.has_inner && table_.find(inner, dir)) {
+        decision d;
+        d.why = reason::related;
+        return d;
+      }
+      return drop(reason::icmp_no_session);
+    }
+    if (ik == icmp_kind::untracked) {
+      decision d;
+      d.why = reason::untracked;
+      return d;
+    }
+    const flow_key k = tracking_key(p);
+    int dir = 0;
+    session* s = table_.find(k, dir);
+    if (s) return existing(*s, dir, p, now, on_end);
+    return create(k, p, now, warm, on_end);
+  }
+
+  template <class F>
+  decision create(const flow_key& k, const packet_view& p, sim_time now, bool warm, F& on_end) {
+    decision d;
+    d.created = true;
+    if (p.is_tcp()) {
+      const bool bare_syn = (p.flags & (tcp_flags::syn | tcp_flags::ack | tcp_flags::rst)) == tcp_flags::syn;
+      bool as_warm = warm && !bare_syn;
+      if (!as_warm && !bare_syn) {
+        const bool ack_class = tcp::creates_session(p.flags, true);  // ACK, ACK+PSH, ACK+data...
+        if (!(ack_class && cfg_.no_session == no_session_policy::pickup && !cfg_.syn_only)) {
+          decision x = drop(ack_class ? reason::no_session : reason::invalid_new);
+          if (cfg_.no_session == no_session_policy::reject && !(p.flags & tcp_flags::rst)) {
+            x.v = verdict::reject;
+            x.reject_rst = true;
+          }
+          return x;
+        }
+      }
+      if (!make_room(k, now, on_end)) return drop(reason::table_full);
+      session& s = table_.insert(k);
+      s.status = k.src.v6 ? tcp::status::v6 : 0;
+      packet_view q = p;
+      if (as_warm) {
+        // Seed as a picked-up, replied and assured session, then track this packet in it.
+        q.flags = tcp_flags::ack;
+        tcp::tcp_new(s.l4.tcp, q);
+        s.l4.tcp.state = static_cast<std::uint8_t>(tcp::ct_state::established);
+        s.status |= tcp::status::seen_reply | tcp::status::assured | tcp::status::warm;
+        tcp::tcp_outcome o = tcp::tcp_packet(s.l4.tcp, s.status, 0, p, cfg_, 0);
+        if (o.action == tcp::tcp_action::invalid || o.action == tcp::tcp_action::invalid_lower ||
+            o.action == tcp::tcp_action::reopen) {
+          table_.erase(s);
+          return drop(o.why);
+        }
+        ++stats_.created;
+        if (o.action == tcp::tcp_action::accept_and_kill) {
+          ++stats_.killed;
+          table_.erase(s);
+          d.why = reason::warm_start;
+          return d;
+        }
+        refresh(s, o.action == tcp::tcp_action::accept ? o.slot : timeout_slot::tcp_established, now);
+        d.why = reason::warm_start;
+        set_tracked(d, s);
+        return d;
+      }
+      tcp::tcp_new(s.l4.tcp, p);
+      if (!(p.flags & tcp_flags::syn)) s.status |= tcp::status::picked_up;
+      tcp::tcp_outcome o = tcp::tcp_packet(s.l4.tcp, s.status, 0, p, cfg_, 0);
+      if (o.action == tcp::tcp_action::invalid || o.action == tcp::tcp_action::invalid_lower ||
+          o.action == tcp::tcp_action::reopen) {
+        table_.erase(s);
+        return drop(o.why == reason::invalid_state ? reason::invalid_new : o.why);
+      }
+      ++stats_.created;
+      d.why = o.why;
+      if (o.action == tcp::tcp_action::accept_and_kill) {
+        ++stats_.killed;
+        table_.erase(s);
+        return d;
+      }
+      refresh(s, o.slot, now);
+      set_tracked(d, s);
+      return d;
+    }
+    const icmp_kind ik = classify_icmp(p);
+    if (ik == icmp_kind::reply && cfg_.icmp_reply_needs_request) return drop(reason::icmp_no_request);
+    if (ik == icmp_kind::other || ik == icmp_kind::reply) return drop(reason::invalid_new);
+    if (!make_room(k, now, on_end)) return drop(reason::table_full);
+    session& s = table_.insert(k);
+    s.status = k.src.v6 ? tcp::status::v6 : 0;
+    ++stats_.created;
+    timeout_slot slot = timeout_slot::generic;
+    if (p.is_udp()) {
+      s.l4.udp.set(now);
+      slot = timeout_slot::udp_unreplied;
+    } else if (p.is_icmp()) {
+      slot = timeout_slot::icmp;
+    }
+    refresh(s, slot, now);
+    d.why = reason::new_session;
+    set_tracked(d, s);
+    return d;
+  }
+
+  template <class F>
+  decision existing(session& s, int dir, const packet_view& p, sim_time now, F& on_end) {
+    decision d;
+    d.dir = dir;
+    if (p.is_tcp()) {
+      tcp::tcp_outcome o = tcp::tcp_packet(s.l4.tcp, s.status, dir, p, cfg_, s.deadline - now);
+      switch (o.action) {
+        case tcp::tcp_action::reopen: {
+          session_end e = describe(s, session_end_kind::reopened, now);
+          table_.erase(s);
+          on_end(e);
+          return create(tracking_key(p), p, now, false, on_end);
+        }
+        case tcp::tcp_action::invalid: return drop(o.why);
+        case tcp::tcp_action::invalid_lower:
+          refresh(s, o.slot, now);
+          return drop(o.why);
+        case tcp::tcp_action::accept_and_kill: {
+          session_end e = describe(s, session_end_kind::killed, now);
+          ++stats_.killed;
+          table_.erase(s);
+          on_end(e);
+          d.why = o.why;
+          return d;
+        }
+        case tcp::tcp_action::accept_no_refresh:
+          if (dir == 1) s.status |= tcp::status::seen_reply;
+          d.why = o.why;
+          set_tracked(d, s);
+          return d;
+        case tcp::tcp_action::accept:
+          refresh(s, o.slot, now);
+          if (dir == 1) s.status |= tcp::status::seen_reply;
+          d.why = o.why;
+          set_tracked(d, s);
+          return d;
+      }
+    }
+    timeout_slot slot = timeout_slot::generic;
+    if (p.is_udp()) {
+      slot = timeout_slot::udp_unreplied;
+      if ((s.status & tcp::status::seen_reply) && now > s.l4.udp.get() + cfg_.udp_stream_after) {
+        slot = timeout_slot::udp_stream;
+        s.status |= tcp::status::assured;
+      }
+    } else if (p.is_icmp()) {
+      slot = timeout_slot::icmp;
+    }
+    refresh(s, slot, now);
+    if (dir == 1) s.status |= tcp::status::seen_reply;
+    d.why = reason::established;
+    set_tracked(d, s);
+    return d;
+  }
+
+  std::string name_;
+  device_config cfg_;
+  session_table table_;
+  device_stats stats_;
+};
+
+}  // namespace sessim

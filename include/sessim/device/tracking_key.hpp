@@ -1,0 +1,69 @@
+#pragma once
+/// tracking_key: the key a session device files a packet under (ICMP echo-style pairs folded
+/// so that a request and its reply are the two directions of one session, as conntrack does).
+#include <cstdint>
+
+#include "sessim/core/packet.hpp"
+
+namespace sessim {
+
+/// How a device classifies an ICMP/ICMPv6 message.
+enum class icmp_kind : std::uint8_t { not_icmp, request, reply, error, untracked, other };
+
+/// The request type answered by an ICMP reply type, or 0 (v4 echo reply 0 → 8, etc.).
+inline std::uint8_t icmp_request_for_reply(bool v6, std::uint8_t type) {
+  if (v6) return type == 129 ? 128 : type == 140 ? 139 : 0;
+  switch (type) {
+    case 0: return 8;
+    case 14: return 13;
+    case 16: return 15;
+    case 18: return 17;
+    default: return 0;
+  }
+}
+
+/// Classifies an ICMP message the way nf_conntrack_proto_icmp{,v6}.c does.
+inline icmp_kind classify_icmp(const packet_view& p) {
+  if (!p.is_icmp()) return icmp_kind::not_icmp;
+  const bool v6 = p.key.proto == 58;
+  const std::uint8_t t = p.icmp_type;
+  if (p.icmp_error) return icmp_kind::error;
+  if (v6) {
+    if (t == 128 || t == 139) return icmp_kind::request;
+    if (t == 129 || t == 140) return icmp_kind::reply;
+    if ((t >= 130 && t <= 137) || t == 143) return icmp_kind::untracked;  // MLD, ND
+    return icmp_kind::other;
+  }
+  if (t == 8 || t == 13 || t == 15 || t == 17) return icmp_kind::request;
+  if (icmp_request_for_reply(false, t)) return icmp_kind::reply;
+  return icmp_kind::other;
+}
+
+/** The device key of a packet. For ICMP requests (type T, id I): ports (I, T); for the reply
+ *  to T: ports (T, I), so the reply's key is the request's reversed. Other ICMP: ports (type, code). */
+inline flow_key tracking_key(const packet_view& p) {
+  flow_key k = p.key;
+  switch (classify_icmp(p)) {
+    case icmp_kind::request: k.sport = p.key.sport; k.dport = p.icmp_type; break;
+    case icmp_kind::reply:
+      k.dport = p.key.sport;
+      k.sport = icmp_request_for_reply(p.key.proto == 58, p.icmp_type);
+      break;
+    case icmp_kind::error:
+    case icmp_kind::untracked:
+    case icmp_kind::other: k.sport = p.icmp_type; k.dport = p.icmp_code; break;
+    case icmp_kind::not_icmp: break;
+  }
+  return k;
+}
+
+/// The device key of the packet an ICMP error quotes (as its source sent it).
+inline flow_key quoted_tracking_key(const packet_view& p) {
+  flow_key k = p.inner;
+  if (k.proto == 1 || k.proto == 58) {  // quoted echo request: ports (id, request type)
+    k.dport = k.proto == 58 ? 128 : 8;
+  }
+  return k;
+}
+
+}  // namespace sessim
