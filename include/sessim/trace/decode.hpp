@@ -131,6 +131,7 @@ struct frag_info {
   bool more = false;         ///< more-fragments flag
   bool v6 = false;           ///< IPv6 fragment header (the upper protocol is only known from offset 0)
   std::uint32_t offset = 0;  ///< fragment offset in bytes
+  std::uint32_t l4_start = 0;  ///< where the L4 header starts in the fragmentable part (IPv6 ext)
   fragment_cache::key_type key;
 };
 
@@ -211,7 +212,10 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
     default: break;
   }
   out.payload_len = l4_len > hdr_len ? l4_len - hdr_len : 0;
-  if (fi.fragment && fi.more) frags.insert(fi.key, {out.key.proto, out.key.sport, out.key.dport, hdr_len});
+  if (fi.fragment && fi.more) {
+    frags.insert(fi.key, {out.key.proto, out.key.sport, out.key.dport,
+                          static_cast<std::uint16_t>(fi.l4_start + hdr_len)});
+  }
   return skip_reason::none;
 }
 
@@ -263,6 +267,7 @@ inline skip_reason decode_ipv6(const std::uint8_t* p, std::uint32_t cap, std::ui
   const std::uint32_t end = std::min(cap, ip_len);
   std::uint8_t nh = p[6];
   std::uint32_t off = 40;
+  std::uint32_t frag_data = 0;  // start of the fragmentable part
   frag_info fi;
   for (;;) {
     if (ipv6_generic_ext(nh) || nh == 51) {
@@ -285,12 +290,14 @@ inline skip_reason decode_ipv6(const std::uint8_t* p, std::uint32_t cap, std::ui
       fi.key = {out.key.src, out.key.dst, out.frag_id, 0, out.key.vlan};
       nh = p[off];
       off += 8;
+      frag_data = off;
       if (fi.offset != 0) break;  // the rest is fragment data
     } else {
       break;
     }
   }
   if (off > end) return skip_reason::truncated_ip;
+  if (fi.fragment) fi.l4_start = off - frag_data;
   return decode_l4(nh, p + off, ip_len - off, end - off, fi, out, frags);
 }
 

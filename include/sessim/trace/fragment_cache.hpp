@@ -35,7 +35,9 @@ class fragment_cache {
   struct entry {
     std::uint8_t proto = 0;          ///< upper-layer protocol
     std::uint16_t sport = 0, dport = 0;  ///< ports (ICMP echo: id in both)
-    std::uint16_t l4_hdr_len = 0;    ///< L4 header length (TCP data offset, 8 for UDP/ICMP)
+    std::uint16_t l4_hdr_len = 0;    ///< where the L4 header ends in the fragmented data (TCP data
+                                     ///< offset, 8 for UDP/ICMP; IPv6: plus extension headers
+                                     ///< that follow the fragment header)
   };
 
   /// Default number of datagrams remembered.
