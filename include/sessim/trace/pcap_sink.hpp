@@ -15,7 +15,7 @@ namespace sessim {
  */
 class pcap_sink {
  public:
-  /// Creates (truncates) `path` for frames of link type `linktype` (DLT_ value).
+  /// Creates (truncates) `path` for frames of link type `linktype` (DLT_ value; 101 means DLT_RAW).
   pcap_sink(const std::string& path, int linktype, std::uint32_t snaplen = 262144);
   ~pcap_sink();
   pcap_sink(pcap_sink&&) noexcept;

@@ -50,7 +50,7 @@ class trace_reader {
    * Otherwise the frame was not decoded, and only out.frame, out.ts and out.wire_len are set.
    */
   bool next(packet_view& out, skip_reason& why) {
-    raw_frame f;
+    raw_frame& f = raw_;
     if (!src_.next(f)) return false;
     ++stats_.frames;
     if (f.caplen < f.wire_len) ++stats_.truncated;
@@ -71,6 +71,8 @@ class trace_reader {
     return true;
   }
 
+  /// The raw bytes of the frame last returned by next() (valid until the next call).
+  const raw_frame& raw() const { return raw_; }
   /// Counters so far.
   const trace_stats& stats() const { return stats_; }
   /// Timestamp of the first frame (0 before any frame was read).
@@ -82,6 +84,7 @@ class trace_reader {
 
  private:
   pcap_source src_;
+  raw_frame raw_{};
   fragment_cache frags_;
   trace_stats stats_;
 };
