@@ -1,1 +1,165 @@
-// placeholder
+// `sessim run TRACE ...`: builds the device from a preset and --set overrides, replays the trace,
+// writes the report, and optionally the per-frame verdict CSV and the forwarded/injected pcap.
+#include "cli/run_command.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "report/writers.hpp"
+#include "sessim/core/error.hpp"
+#include "sessim/policy/presets/all.hpp"
+#include "sessim/sim/replay.hpp"
+#include "sessim/trace/pcap_sink.hpp"
+#include "sessim/trace/synth.hpp"
+#include "sessim/trace/trace_reader.hpp"
+
+namespace sessim::cli {
+
+namespace {
+
+/// Opens an output file or throws output_error naming it.
+std::unique_ptr<std::ofstream> open_out(const std::string& path) {
+  auto f = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
+  if (!*f) throw output_error(fmt::format("{}: cannot open for writing", path));
+  return f;
+}
+
+/// Fans a replay out to the report writer, the verdict CSV and the output pcap.
+class tee_sink final : public replay_sink {
+ public:
+  tee_sink(report::writer& w, std::ostream* verdicts, pcap_sink* pcap, const trace_reader& reader,
+           sim_time& base, bool progress)
+      : w_(w), verdicts_(verdicts), pcap_(pcap), reader_(reader), base_(base), progress_(progress) {
+    if (verdicts_) *verdicts_ << "frame,time,device,verdict,reason\n";
+  }
+  void on_verdict(const packet_view& p, std::string_view device, verdict v, std::string_view why) override {
+    if (!started_) { base_ = p.ts; started_ = true; }
+    if (verdicts_)
+      fmt::print(*verdicts_, "{},{},{},{},{}\n", p.frame, format_rel_time(p.ts, base_), device, verdict_name(v), why);
+    if (progress_ && p.frame != last_frame_ && p.frame % 1000000 == 0)
+      fmt::print(stderr, "\rsessim: {} M frames", p.frame / 1000000);
+    last_frame_ = p.frame;
+    w_.on_verdict(p, device, v, why);
+  }
+  void on_delivered(const packet_view& p) override {
+    if (pcap_) {
+      const raw_frame& f = reader_.raw();
+      pcap_->write(p.ts, f.data, f.caplen, f.wire_len);
+    }
+    w_.on_delivered(p);
+  }
+  void on_injected(sim_time t, std::string_view device, const injected_rst& r, bool v6) override {
+    if (pcap_) {
+      auto ip = build_tcp_ip(r.key, tcp_flags::rst | tcp_flags::ack, r.seq, r.ack);
+      auto frame = frame_for_linktype(reader_.linktype(), ip, v6);
+      if (!frame.empty())
+        pcap_->write(t, frame.data(), static_cast<std::uint32_t>(frame.size()), static_cast<std::uint32_t>(frame.size()));
+    }
+    w_.on_injected(t, device, r, v6);
+  }
+  void on_connection(const connection& c) override { w_.on_connection(c); }
+  void done() {
+    if (progress_ && last_frame_ >= 1000000) fmt::print(stderr, "\n");
+  }
+
+ private:
+  report::writer& w_;
+  std::ostream* verdicts_;
+  pcap_sink* pcap_;
+  const trace_reader& reader_;
+  sim_time& base_;
+  bool progress_;
+  bool started_ = false;
+  std::uint64_t last_frame_ = 0;
+};
+
+}  // namespace
+
+void add_run_command(CLI::App& app, run_options& opt, int* rc) {
+  auto* run_cmd = app.add_subcommand("run", "Replay a capture through a session device and explain every break");
+  run_cmd->add_option("trace", opt.trace, "pcap or pcapng file")->required();
+  run_cmd->add_option("--preset", opt.preset, "device preset (see `sessim presets`)");
+  run_cmd->add_option("--set", opt.sets, "override a setting, KEY=VALUE (see `sessim keys`); repeatable");
+  run_cmd->add_flag("--cold-start", opt.cold_start, "connections already open at capture start are new to the device");
+  run_cmd->add_option("--warm-window", opt.warm_window,
+                      "seconds from the capture start in which a mid-stream first packet means 'already open' (default 5)");
+  run_cmd->add_option("--verdicts", opt.verdicts, "write per-frame verdicts as CSV (frame,time,device,verdict,reason)");
+  run_cmd->add_option("--write-pcap", opt.write_pcap, "write the frames the device forwarded plus the RSTs it injected");
+  run_cmd->add_option("--format", opt.format, "report format: text, json or csv")
+      ->check(CLI::IsMember({"text", "json", "csv"}));
+  run_cmd->add_option("-o,--output", opt.output, "write the report to FILE instead of standard output");
+  run_cmd->add_flag("--all", opt.all, "text format: list the connections that survived too");
+  run_cmd->add_option("--device-name", opt.device, "name of the device in reports (default fw)");
+  run_cmd->callback([&opt, rc] { *rc = run(opt); });
+}
+
+int run(const run_options& opt) {
+  device_spec dev;
+  dev.name = opt.device;
+  const preset_info& preset = find_preset(opt.preset);
+  dev.config = preset.make();
+  for (const auto& kv : opt.sets) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw config_error(fmt::format("--set {}: expected KEY=VALUE", kv));
+    apply_setting(dev.config, kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  if (opt.warm_window < 0) throw usage_error("--warm-window must be >= 0");
+
+  trace_reader reader(opt.trace);
+
+  sim_time base = 0;
+  report::run_info info;
+  info.version = version();
+  info.trace = opt.trace;
+  info.devices = {dev};
+  info.preset_defaults = {preset.make()};
+  info.cold_start = opt.cold_start;
+  info.base = &base;
+
+  std::unique_ptr<std::ofstream> out_file, verdict_file;
+  std::ostream* out = &std::cout;
+  if (!opt.output.empty()) {
+    out_file = open_out(opt.output);
+    out = out_file.get();
+  }
+  if (!opt.verdicts.empty()) verdict_file = open_out(opt.verdicts);
+  std::optional<pcap_sink> pcap;
+  if (!opt.write_pcap.empty()) pcap.emplace(opt.write_pcap, reader.linktype());
+
+  std::unique_ptr<report::writer> w;
+  if (opt.format == "json") w = report::make_json_writer(*out, info);
+  else if (opt.format == "csv") w = report::make_csv_writer(*out, info);
+  else w = report::make_text_writer(*out, info, opt.all);
+
+  replay_options ropt;
+  ropt.log.cold_start = opt.cold_start;
+  ropt.log.warm_window = seconds(opt.warm_window);
+  replay r({dev}, ropt);
+  tee_sink sink(*w, verdict_file.get(), pcap ? &*pcap : nullptr, reader, base, isatty(2) != 0);
+  run_summary s = r.run(reader, sink);
+  sink.done();
+  s.trace = opt.trace;
+  s.time_backwards = reader.stats().time_backwards;
+  w->end(s);
+  if (pcap) pcap->close();
+  if (verdict_file) {
+    verdict_file->flush();
+    if (!*verdict_file) throw output_error(fmt::format("{}: write failed", opt.verdicts));
+  }
+  if (out_file) {
+    out_file->flush();
+    if (!*out_file) throw output_error(fmt::format("{}: write failed", opt.output));
+  }
+  return 0;
+}
+
+}  // namespace sessim::cli

@@ -1,1 +1,145 @@
-// placeholder
+// JSON report (docs/output.md): {"schema_version", "tool", "trace", "devices", "connections": [...],
+// "summary"}; connections are streamed as they end, so memory does not grow with the trace.
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "report/writers.hpp"
+#include "sessim/core/verdict.hpp"
+
+namespace sessim::report {
+
+std::string json_str(std::string_view s) {
+  std::string o = "\"";
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\t': o += "\\t"; break;
+      case '\r': o += "\\r"; break;
+      default:
+        if (ch < 0x20) o += fmt::format("\\u{:04x}", ch);
+        else o += static_cast<char>(ch);
+    }
+  }
+  return o + "\"";
+}
+
+std::string rel(const run_info& info, sim_time t) {
+  return format_rel_time(t, info.base ? *info.base : 0);
+}
+
+std::vector<std::pair<std::string, std::string>> overrides(const device_config& c, const device_config& def) {
+  std::vector<std::pair<std::string, std::string>> o;
+  for (const auto& k : config_keys()) {
+    std::string a = k.show(c), b = k.show(def);
+    if (a != b) o.emplace_back(std::string(k.name), a);
+  }
+  return o;
+}
+
+namespace {
+
+class json_writer final : public writer {
+ public:
+  json_writer(std::ostream& out, const run_info& info) : out_(out), info_(info) {
+    fmt::print(out_, "{{\n  \"schema_version\": {},\n  \"tool\": {},\n  \"trace\": {},\n  \"cold_start\": {},\n  \"devices\": [",
+               schema_version, json_str(info.tool + " " + info.version), json_str(info.trace),
+               info.cold_start ? "true" : "false");
+    for (std::size_t i = 0; i < info.devices.size(); ++i) {
+      const auto& d = info.devices[i];
+      fmt::print(out_, "{}\n    {{\"name\": {}, \"preset\": {}, \"settings\": {{", i ? "," : "", json_str(d.name),
+                 json_str(d.config.preset));
+      bool first = true;
+      for (const auto& k : config_keys()) {
+        fmt::print(out_, "{}{}: {}", first ? "" : ", ", json_str(k.name), json_str(k.show(d.config)));
+        first = false;
+      }
+      out_ << "}}";
+    }
+    out_ << "\n  ],\n  \"connections\": [";
+  }
+
+  void on_connection(const connection& c) override {
+    fmt::print(out_,
+               "{}\n    {{\"id\": {}, \"proto\": {}, \"client\": {}, \"server\": {}, \"first_frame\": {}, "
+               "\"last_frame\": {}, \"first_time\": {}, \"last_time\": {}, \"client_pkts\": {}, "
+               "\"server_pkts\": {}, \"client_bytes\": {}, \"server_bytes\": {}, \"client_ip_bytes\": {}, "
+               "\"server_ip_bytes\": {}, \"conn_state\": {}, \"history\": {}, \"warm_start\": {}, "
+               "\"frames_dropped\": {}, \"broken\": {}",
+               n_ ? "," : "", c.id, json_str(proto_name(c.proto())), json_str(c.client()), json_str(c.server()),
+               c.first_frame, c.last_frame, rel(info_, c.first_ts), rel(info_, c.last_ts), c.pkts[0], c.pkts[1],
+               c.bytes[0], c.bytes[1], c.ip_bytes[0], c.ip_bytes[1], json_str(c.conn_state()),
+               json_str(c.history), c.warm ? "true" : "false", c.dropped, c.broken ? "true" : "false");
+    ++n_;
+    if (c.broken) {
+      const auto& b = c.brk;
+      auto secs = [](sim_time t) { return t < 0 ? std::string("null") : format_seconds(t); };
+      fmt::print(out_,
+                 ", \"break\": {{\"frame\": {}, \"time\": {}, \"device\": {}, \"cause\": {}, \"reason\": {}, "
+                 "\"from\": {}, \"experience\": {}, \"experience_time\": {}, \"frames_after\": {}, "
+                 "\"idle_gap\": {}, \"fix\": {{\"key\": {}, \"current\": {}, \"timeout_above\": {}, "
+                 "\"keepalive_below\": {}, \"hint\": {}}}}}",
+                 b.frame ? std::to_string(b.frame) : "null", rel(info_, b.time), json_str(b.device),
+                 json_str(cause_name(b.cause)), json_str(reason_name(b.why)),
+                 json_str(b.frame ? (b.dir == 0 ? "client" : "server") : "device"), json_str(experience_name(b.exp)),
+                 rel(info_, b.exp_time), c.after_break, secs(b.idle_gap),
+                 b.fix_key.empty() ? "null" : json_str(b.fix_key),
+                 b.fix_key == "table.capacity" ? std::to_string(b.current) : secs(b.current), secs(b.timeout_above),
+                 secs(b.keepalive_below), json_str(b.hint));
+    }
+    out_ << "}";
+  }
+
+  void end(const run_summary& s) override {
+    out_ << (n_ ? "\n  ],\n" : "],\n");
+    fmt::print(out_,
+               "  \"summary\": {{\n    \"frames\": {},\n    \"parsed\": {},\n    \"unparsed\": {},\n"
+               "    \"not_ip\": {},\n    \"skipped_by_reason\": {{",
+               s.frames, s.parsed, s.unparsed(), s.skipped[static_cast<std::size_t>(skip_reason::not_ip)]);
+    bool first = true;
+    for (std::size_t i = 1; i < s.skipped.size(); ++i) {
+      if (!s.skipped[i]) continue;
+      fmt::print(out_, "{}{}: {}", first ? "" : ", ", json_str(skip_reason_name(static_cast<skip_reason>(i))), s.skipped[i]);
+      first = false;
+    }
+    fmt::print(out_,
+               "}},\n    \"truncated_frames\": {},\n    \"time_backwards\": {},\n    \"trace_start\": {},\n"
+               "    \"duration\": {},\n    \"connections\": {},\n    \"broken\": {},\n    \"broken_by_cause\": {{",
+               s.truncated, s.time_backwards, format_seconds(s.first_ts), format_seconds(s.last_ts - s.first_ts),
+               s.connections, s.broken);
+    first = true;
+    for (std::size_t i = 1; i < s.broken_by_cause.size(); ++i) {
+      if (!s.broken_by_cause[i]) continue;
+      fmt::print(out_, "{}{}: {}", first ? "" : ", ", json_str(cause_name(static_cast<break_cause>(i))), s.broken_by_cause[i]);
+      first = false;
+    }
+    fmt::print(out_, "}},\n    \"frames_dropped\": {},\n    \"rsts_injected\": {},\n    \"peak_sessions\": {},\n    \"devices\": [",
+               s.frames_dropped, s.rsts_injected, s.peak_sessions);
+    for (std::size_t i = 0; i < s.devices.size(); ++i) {
+      const auto& d = s.devices[i];
+      fmt::print(out_,
+                 "{}\n      {{\"name\": {}, \"packets\": {}, \"forwarded\": {}, \"dropped\": {}, \"rejected\": {}, "
+                 "\"sessions_created\": {}, \"expired\": {}, \"evicted\": {}, \"killed\": {}, \"rsts_injected\": {}, "
+                 "\"peak_sessions\": {}, \"sessions_at_end\": {}}}",
+                 i ? "," : "", json_str(d.name), d.stats.packets, d.stats.forwarded, d.stats.dropped, d.stats.rejected,
+                 d.stats.created, d.stats.expired, d.stats.evicted, d.stats.killed, d.stats.rst_injected,
+                 d.peak_sessions, d.sessions_at_end);
+    }
+    out_ << "\n    ]\n  }\n}\n";
+    out_.flush();
+  }
+
+ private:
+  std::ostream& out_;
+  const run_info& info_;
+  std::uint64_t n_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<writer> make_json_writer(std::ostream& out, const run_info& info) {
+  return std::make_unique<json_writer>(out, info);
+}
+
+}  // namespace sessim::report

@@ -1,1 +1,126 @@
-// placeholder
+// Text report for a terminal: the broken connections, one block each, then the summary.
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "report/writers.hpp"
+
+namespace sessim::report {
+
+namespace {
+
+std::string human(sim_time t) {
+  double s = to_seconds(t);
+  if (s < 120) return fmt::format("{:.3f} s", s);
+  if (s < 7200) return fmt::format("{:.1f} min", s / 60);
+  if (s < 172800) return fmt::format("{:.1f} h", s / 3600);
+  return fmt::format("{:.1f} d", s / 86400);
+}
+
+class text_writer final : public writer {
+ public:
+  text_writer(std::ostream& out, const run_info& info, bool all) : out_(out), info_(info), all_(all) {}
+
+  void on_connection(const connection& c) override {
+    if (c.broken) broken_.push_back(c);
+    else if (all_) ok_.push_back(c);
+  }
+
+  void end(const run_summary& s) override {
+    fmt::print(out_, "{} {}: {}\n", info_.tool, info_.version, info_.trace);
+    for (std::size_t i = 0; i < info_.devices.size(); ++i) {
+      const auto& d = info_.devices[i];
+      std::string ov;
+      for (auto& [k, v] : overrides(d.config, info_.preset_defaults[i])) ov += fmt::format(" {}={}", k, v);
+      fmt::print(out_, "device {}: preset {}{}{}\n", d.name, d.config.preset, ov.empty() ? "" : ",", ov);
+    }
+    if (info_.cold_start) out_ << "cold start: connections open at capture start are new to the devices\n";
+    std::sort(broken_.begin(), broken_.end(), [](auto& a, auto& b) { return a.id < b.id; });
+    if (!broken_.empty()) fmt::print(out_, "\nBROKEN CONNECTIONS ({})\n", broken_.size());
+    for (const auto& c : broken_) block(c);
+    if (all_ && !ok_.empty()) {
+      std::sort(ok_.begin(), ok_.end(), [](auto& a, auto& b) { return a.id < b.id; });
+      fmt::print(out_, "\nCONNECTIONS THAT SURVIVED ({})\n", ok_.size());
+      for (const auto& c : ok_) line(c);
+    }
+    summary(s);
+    out_.flush();
+  }
+
+ private:
+  void line(const connection& c) {
+    fmt::print(out_, "#{:<5} {:<5} {} -> {}  frames {}..{}  {}..{} s  {} {}\n", c.id, proto_name(c.proto()),
+               c.client(), c.server(), c.first_frame, c.last_frame, rel(info_, c.first_ts), rel(info_, c.last_ts),
+               c.conn_state(), c.history);
+  }
+
+  void block(const connection& c) {
+    const auto& b = c.brk;
+    out_ << "\n";
+    line(c);
+    if (b.frame)
+      fmt::print(out_, "       broke at frame {} (t={} s, {} -> {}) on {}: {}", b.frame, rel(info_, b.time),
+                 b.dir == 0 ? "client" : "server", b.dir == 0 ? "server" : "client", b.device, cause_name(b.cause));
+    else
+      fmt::print(out_, "       broke at t={} s on {}: {}", rel(info_, b.time), b.device, cause_name(b.cause));
+    switch (b.cause) {
+      case break_cause::idle_timeout:
+        fmt::print(out_, " (session gone after {} idle; {} = {})\n", human(b.idle_gap), b.fix_key, human(b.current));
+        break;
+      case break_cause::rst_on_expiry:
+        fmt::print(out_, " (session expired after {} idle; {} = {}; RST sent to both ends)\n", human(b.idle_gap),
+                   b.fix_key, human(b.current));
+        break;
+      default:
+        fmt::print(out_, " (reason {})\n", reason_name(b.why));
+    }
+    if (b.exp == experience::reset)
+      fmt::print(out_, "       endpoints: reset at t={} s\n", rel(info_, b.exp_time));
+    else
+      fmt::print(out_, "       endpoints: blackhole from t={} s ({} packet silently dropped; it learns only by its own timeout)\n",
+                 rel(info_, b.exp_time), b.dir == 0 ? "client's" : "server's");
+    if (c.after_break) fmt::print(out_, "       {} more frame(s) of this connection after the break\n", c.after_break);
+    if (!b.hint.empty()) fmt::print(out_, "       fix: {}\n", b.hint);
+  }
+
+  void summary(const run_summary& s) {
+    fmt::print(out_, "\nSUMMARY\n");
+    fmt::print(out_, "  frames        {} ({} IP, {} not IP, {} unparsed)", s.frames, s.parsed,
+               s.skipped[static_cast<std::size_t>(skip_reason::not_ip)], s.unparsed());
+    std::string why;
+    for (std::size_t i = 1; i < s.skipped.size(); ++i)
+      if (s.skipped[i] && static_cast<skip_reason>(i) != skip_reason::not_ip)
+        why += fmt::format("{}{} {}", why.empty() ? "" : ", ", skip_reason_name(static_cast<skip_reason>(i)), s.skipped[i]);
+    if (!why.empty()) fmt::print(out_, " [{}]", why);
+    out_ << "\n";
+    if (s.truncated) fmt::print(out_, "  truncated     {} frame(s) shorter than on the wire (headers decoded)\n", s.truncated);
+    if (s.time_backwards) fmt::print(out_, "  time          {} frame(s) stamped earlier than the previous one (clamped)\n", s.time_backwards);
+    fmt::print(out_, "  duration      {}\n", human(s.last_ts - s.first_ts));
+    fmt::print(out_, "  connections   {}\n", s.connections);
+    std::string causes;
+    for (std::size_t i = 1; i < s.broken_by_cause.size(); ++i)
+      if (s.broken_by_cause[i])
+        causes += fmt::format("{}{} {}", causes.empty() ? "" : ", ", cause_name(static_cast<break_cause>(i)), s.broken_by_cause[i]);
+    fmt::print(out_, "  broken        {}{}{}{}\n", s.broken, causes.empty() ? "" : " (", causes, causes.empty() ? "" : ")");
+    fmt::print(out_, "  dropped       {} frame(s)\n", s.frames_dropped);
+    if (s.rsts_injected) fmt::print(out_, "  injected      {} RST(s)\n", s.rsts_injected);
+    for (const auto& d : s.devices)
+      fmt::print(out_, "  device {:<6} peak {} sessions, created {}, expired {}, evicted {}, forwarded {}, dropped {}, rejected {}\n",
+                 d.name, d.peak_sessions, d.stats.created, d.stats.expired, d.stats.evicted, d.stats.forwarded,
+                 d.stats.dropped, d.stats.rejected);
+  }
+
+  std::ostream& out_;
+  const run_info& info_;
+  bool all_;
+  std::vector<connection> broken_, ok_;
+};
+
+}  // namespace
+
+std::unique_ptr<writer> make_text_writer(std::ostream& out, const run_info& info, bool all) {
+  return std::make_unique<text_writer>(out, info, all);
+}
+
+}  // namespace sessim::report

@@ -223,11 +223,38 @@ class session_device {
         }
       }
       if (!make_room(k, now, on_end)) return drop(reason::table_full);
+      if (as_warm && (p.flags & tcp_flags::syn)) {
+        // SYN/ACK of a handshake whose SYN preceded the capture: seed SYN_SENT from the peer.
+        session& s = table_.insert(k.reversed());
+        s.status = static_cast<std::uint8_t>((k.src.v6 ? tcp::status::v6 : 0) | tcp::status::warm);
+        packet_view syn = p;
+        syn.key = p.key.reversed();
+        syn.flags = tcp_flags::syn;
+        syn.seq = p.ack - 1;
+        syn.ack = 0;
+        syn.doff = 20;
+        syn.opt_len = 0;
+        syn.l4_len = 20;
+        tcp::tcp_new(s.l4.tcp, syn);
+        tcp::tcp_packet(s.l4.tcp, s.status, 0, syn, cfg_, 0);
+        tcp::tcp_outcome o = tcp::tcp_packet(s.l4.tcp, s.status, 1, p, cfg_, 0);
+        if (o.action != tcp::tcp_action::accept) {
+          table_.erase(s);
+          return drop(o.why);
+        }
+        s.status |= tcp::status::seen_reply;
+        ++stats_.created;
+        refresh(s, o.slot, now);
+        d.why = reason::warm_start;
+        d.dir = 1;
+        set_tracked(d, s);
+        return d;
+      }
       session& s = table_.insert(k);
       s.status = k.src.v6 ? tcp::status::v6 : 0;
-      packet_view q = p;
       if (as_warm) {
         // Seed as a picked-up, replied and assured session, then track this packet in it.
+        packet_view q = p;
         q.flags = tcp_flags::ack;
         tcp::tcp_new(s.l4.tcp, q);
         s.l4.tcp.state = static_cast<std::uint8_t>(tcp::ct_state::established);

@@ -112,6 +112,7 @@ struct connection {
     if (!osyn && rsa) {
       if (rst[1]) return "RSTRH";
       if (fin[1]) return "SHR";
+      if (!pkts[0]) return "OTH";
     }
     if (rst[0]) return "RSTO";
     if (rst[1]) return "RSTR";
