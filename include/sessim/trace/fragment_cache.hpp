@@ -16,8 +16,8 @@ namespace sessim {
  * non-first fragments of the same datagram.
  *
  * Capacity is fixed at construction; when full the oldest entry is evicted (FIFO by first
- * insertion; re-inserting a present key updates it in place and keeps its age). No allocation
- * after the table is warm except what std::unordered_map does on rehash-free insert.
+ * insertion; re-inserting a present key updates it in place and keeps its age). The slot ring is
+ * allocated once; the index allocates one node per remembered datagram (fragments are rare).
  * For IPv6 the key's protocol is 0 (a non-first fragment does not reliably name the upper layer);
  * the upper-layer protocol comes back in the entry.
  */
