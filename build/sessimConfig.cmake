@@ -1,6 +1,0 @@
-include(CMakeFindDependencyMacro)
-find_dependency(Boost 1.74)
-find_dependency(fmt)
-find_dependency(PkgConfig)
-pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
-include(${CMAKE_CURRENT_LIST_DIR}/sessimTargets.cmake)

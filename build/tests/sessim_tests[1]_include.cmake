@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/tests/sessim_tests[1]_tests.cmake")
-  include("/work/main/build/tests/sessim_tests[1]_tests.cmake")
-else()
-  add_test(sessim_tests_NOT_BUILT sessim_tests_NOT_BUILT)
-endif()
