@@ -86,6 +86,15 @@ class replay {
       }
       if (why != skip_reason::none) {
         ++summary_.skipped[static_cast<std::size_t>(why)];
+        // A malformed IP/L4 header or a fragment whose datagram can never be reassembled is
+        // dropped by the first device's IP layer; other frames are not seen by the devices.
+        const bool dropped = why == skip_reason::bad_ip || why == skip_reason::bad_l4 ||
+                             why == skip_reason::ip_fragment;
+        if (dropped) {
+          if (!names_.empty()) sink.on_verdict(p, names_[0], verdict::drop, skip_reason_name(why));
+          ++summary_.frames_dropped;
+          continue;
+        }
         for (const auto& n : names_) sink.on_verdict(p, n, verdict::forward, skip_reason_name(why));
         sink.on_delivered(p);
         continue;
