@@ -14,6 +14,7 @@
 #include "sessim/device/session_device.hpp"
 #include "sessim/report/connection_log.hpp"
 #include "sessim/report/summary.hpp"
+#include "sessim/sim/event_queue.hpp"
 
 namespace sessim {
 
@@ -80,6 +81,7 @@ class replay {
       summary_.last_ts = p.ts;
       if (p.truncated) ++summary_.truncated;
       advance(p.ts);
+      drain(p.ts);
       if (p.ts - last_flush >= seconds(1)) {
         log_->flush_idle(p.ts);
         last_flush = p.ts;
@@ -122,6 +124,7 @@ class replay {
       }
       if (delivered) sink.on_delivered(p);
     }
+    drain(summary_.last_ts);
     log_->finish_all();
     summary_.connections = log_->connections();
     for (auto& d : devices_) {
@@ -148,12 +151,27 @@ class replay {
       devices_[i]->expire_until(now, [&](const session_end& e) { on_end(i, e); });
   }
 
+  /// Something a device does at a future time: for now, a RST it injects.
+  struct sim_event {
+    std::size_t device;
+    injected_rst rst;
+    bool v6;
+  };
+
   void on_end(std::size_t i, const session_end& e) {
     if (e.rst) {
-      sink_->on_injected(e.at, names_[i], e.rst_to_client, e.orig.src.v6);
-      sink_->on_injected(e.at, names_[i], e.rst_to_server, e.orig.src.v6);
+      events_.schedule(e.at, sim_event{i, e.rst_to_client, e.orig.src.v6});
+      events_.schedule(e.at, sim_event{i, e.rst_to_server, e.orig.src.v6});
     }
     log_->on_session_end(i, e);
+  }
+
+  /// Runs every scheduled event up to and including `now`, in (time, insertion) order.
+  void drain(sim_time now) {
+    while (events_.next_time(now + 1) <= now) {
+      auto [t, ev] = events_.pop();
+      sink_->on_injected(t, names_[ev.device], ev.rst, ev.v6);
+    }
   }
 
   void emit(const connection& c) {
@@ -169,6 +187,7 @@ class replay {
   std::vector<std::string> names_;
   std::unique_ptr<connection_log> log_;
   replay_sink* sink_ = nullptr;
+  event_queue<sim_event> events_;
   run_summary summary_;
 };
 
