@@ -43,7 +43,7 @@ TEST(event_queue, deterministic_under_random_schedule) {
     while (!q.empty()) {
       auto [t, i] = q.pop();
       EXPECT_GE(t, last);
-      if (t == last) EXPECT_GT(i, last_i);  // same time: insertion order
+      if (t == last) { EXPECT_GT(i, last_i); }  // same time: insertion order
       last = t;
       last_i = i;
       out.push_back(i);
