@@ -78,6 +78,7 @@ struct connection {
   std::array<std::uint64_t, 2> pkts{}, bytes{}, ip_bytes{};  ///< [0] client→server, [1] back
   std::string history;       ///< Zeek history letters
   bool warm = false;         ///< already open when the capture started (assumed established)
+  bool flipped = false;      ///< first packet came from the server (SYN/ACK first): history starts with ^
   sim_time max_gap = 0;      ///< largest time between two consecutive frames of the connection
   std::uint64_t dropped = 0; ///< frames dropped or rejected by any device
   std::uint64_t after_break = 0;  ///< frames seen after the break
@@ -109,15 +110,12 @@ struct connection {
       if (fin[0]) return "SH";
       return pkts[1] ? "OTH" : "S0";
     }
-    if (!osyn && rsa) {
-      if (rst[1]) return "RSTRH";
-      if (fin[1]) return "SHR";
-      if (!pkts[0]) return "OTH";
-    }
     if (rst[0]) return "RSTO";
-    if (rst[1]) return "RSTR";
-    if (!osyn && !rsa) return (fin[0] && fin[1]) ? "SF" : "OTH";
+    if (rst[1]) return (!osyn && rsa && !pkts[0]) ? "RSTRH" : "RSTR";
     if (fin[0] && fin[1]) return "SF";
+    if (!osyn && !rsa) return "OTH";
+    if (!osyn && rsa && !pkts[0]) return fin[1] ? "SHR" : "OTH";
+    if (!osyn && rsa && fin[1]) return "SHR";
     if (fin[0]) return "S2";
     if (fin[1]) return "S3";
     return "S1";

@@ -48,7 +48,11 @@ class connection_log {
       c->key = k;
       const bool synack_first = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) ==
                                                   (tcp_flags::syn | tcp_flags::ack);
-      if (synack_first) c->key = k.reversed();
+      if (synack_first) {
+        c->key = k.reversed();
+        c->flipped = true;
+        c->history = "^";
+      }
       c->first_frame = p.frame;
       c->first_ts = p.ts;
       c->last_ts = p.ts;
