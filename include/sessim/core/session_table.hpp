@@ -137,6 +137,13 @@ class session_table {
     return nullptr;
   }
 
+  /// Calls f(session&) for every session, in slot then deadline order (deterministic).
+  template <class F>
+  void for_each(F&& f) {
+    for (auto& l : fifo_)
+      for (auto& s : l) f(s);
+  }
+
   /// Sessions in the table.
   std::size_t size() const noexcept { return set_.size(); }
   /// Largest size seen.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sessim/core/packet.hpp"
 #include "sessim/core/session_table.hpp"
@@ -42,6 +43,16 @@ struct session_end {
   injected_rst rst_to_client, rst_to_server;  ///< valid when rst
 };
 
+/// A copy of one session, as a sync message carries it.
+struct session_snapshot {
+  flow_key orig;              ///< original-direction tuple
+  l4_track l4{};              ///< protocol tracking data
+  std::uint8_t status = 0;
+  timeout_slot slot = timeout_slot::generic;
+  sim_time deadline = 0;      ///< absolute expiry time on the sender
+  std::uint8_t owner = 0;     ///< owning member + 1 (0: unknown)
+};
+
 /// The device's answer for one packet.
 struct decision {
   verdict v = verdict::forward;
@@ -52,6 +63,7 @@ struct decision {
   timeout_slot slot = timeout_slot::generic;  ///< session's slot after the packet (when tracked)
   sim_time deadline = 0;      ///< session's deadline after the packet (when tracked)
   bool reject_rst = false;    ///< the device answered the sender with a RST (reject policy)
+  bool changed = false;       ///< session created, or its TCP state or status changed
 };
 
 /// Per-device counters for the report.
@@ -59,6 +71,7 @@ struct device_stats {
   std::uint64_t packets = 0, forwarded = 0, dropped = 0, rejected = 0;
   std::uint64_t created = 0, expired = 0, evicted = 0, killed = 0, rst_injected = 0;
   std::uint64_t table_full_drops = 0;
+  std::uint64_t synced_in = 0;  ///< sessions created by sync
 };
 
 /// One session device.
@@ -77,6 +90,104 @@ class session_device {
   std::size_t sessions() const noexcept { return table_.size(); }
   /// Largest number of sessions at once.
   std::size_t peak_sessions() const noexcept { return table_.peak(); }
+
+  /// Copies the session of `k` (either direction) into `out`; false when there is none.
+  bool snapshot(const flow_key& k, session_snapshot& out) {
+    int dir = 0;
+    session* s = table_.find(k, dir);
+    if (!s) return false;
+    out.orig = s->key.unpack();
+    out.l4 = s->l4;
+    out.status = s->status;
+    out.slot = s->slot;
+    out.deadline = s->deadline;
+    out.owner = s->user_;
+    return true;
+  }
+
+  /// True when the device has a session for `k` (either direction).
+  bool has_session(const flow_key& k) {
+    int dir = 0;
+    return table_.find(k, dir) != nullptr;
+  }
+
+  /// Owner mark of the session of `k` (0 when none or unknown).
+  std::uint8_t owner_of(const flow_key& k) {
+    int dir = 0;
+    session* s = table_.find(k, dir);
+    return s ? s->user_ : 0;
+  }
+
+  /// Sets the owner mark of the session of `k`.
+  void set_owner(const flow_key& k, std::uint8_t owner) {
+    int dir = 0;
+    if (session* s = table_.find(k, dir)) s->user_ = owner;
+  }
+
+  /** Installs a session received by sync at time `now`: creates it, or overwrites the local
+   *  copy's tracking state and extends its timer. An already-expired snapshot is ignored.
+   *  Returns true when the session was created. */
+  template <class F>
+  bool install(const session_snapshot& snap, sim_time now, F&& on_end) {
+    if (snap.deadline <= now) return false;
+    int dir = 0;
+    session* s = table_.find(snap.orig, dir);
+    bool created = false;
+    if (!s) {
+      if (!make_room(snap.orig, now, on_end)) return false;
+      s = &table_.insert(snap.orig);
+      created = true;
+      ++stats_.created;
+      ++stats_.synced_in;
+    } else if (dir != 0) {
+      return false;  // the local copy has the other orientation: keep it
+    }
+    // Take the sender's tracking state unless the local copy is further along.
+    const bool tcp = snap.orig.proto == 6;
+    if (created || !tcp || snap.l4.tcp.state >= s->l4.tcp.state) s->l4 = snap.l4;
+    s->status = static_cast<std::uint8_t>(created ? snap.status : (s->status | snap.status));
+    if (snap.owner) s->user_ = snap.owner;
+    sim_time deadline = snap.deadline;
+    if (!created && s->deadline > deadline) deadline = s->deadline;
+    table_.refresh(*s, snap.slot, deadline);
+    return created;
+  }
+
+  /// Removes the session of `k` (sync delete); true when there was one.
+  bool remove(const flow_key& k) {
+    int dir = 0;
+    session* s = table_.find(k, dir);
+    if (!s) return false;
+    table_.erase(*s);
+    return true;
+  }
+
+  /// Copies every session (for a bulk resync), in a deterministic order.
+  std::vector<session_snapshot> snapshot_all() {
+    std::vector<session_snapshot> v;
+    v.reserve(table_.size());
+    table_.for_each([&](session& s) {
+      session_snapshot x;
+      x.orig = s.key.unpack();
+      x.l4 = s.l4;
+      x.status = s.status;
+      x.slot = s.slot;
+      x.deadline = s.deadline;
+      x.owner = s.user_;
+      v.push_back(x);
+    });
+    return v;
+  }
+
+  /// Forgets every session at once (the device rebooted); returns how many were lost.
+  std::size_t clear() {
+    std::size_t n = 0;
+    while (session* s = table_.earliest()) {
+      table_.erase(*s);
+      ++n;
+    }
+    return n;
+  }
 
   /// Deadline of the next session to expire, or `none`.
   sim_time next_deadline(sim_time none) const noexcept { return table_.next_deadline(none); }
@@ -102,6 +213,7 @@ class session_device {
   decision process(const packet_view& p, sim_time now, bool warm, F&& on_end) {
     ++stats_.packets;
     decision d = handle(p, now, warm, on_end);
+    if (d.tracked && !d.changed) d.changed = d.created;
     if (d.v == verdict::forward) ++stats_.forwarded;
     else if (d.v == verdict::reject) ++stats_.rejected;
     else ++stats_.dropped;
@@ -320,8 +432,12 @@ class session_device {
   decision existing(session& s, int dir, const packet_view& p, sim_time now, F& on_end) {
     decision d;
     d.dir = dir;
+    const std::uint8_t status_before = s.status;
+    const timeout_slot slot_before = s.slot;
     if (p.is_tcp()) {
+      const std::uint8_t state_before = s.l4.tcp.state;
       tcp::tcp_outcome o = tcp::tcp_packet(s.l4.tcp, s.status, dir, p, cfg_, s.deadline - now);
+      d.changed = s.l4.tcp.state != state_before;
       switch (o.action) {
         case tcp::tcp_action::reopen: {
           session_end e = describe(s, session_end_kind::reopened, now);
@@ -344,12 +460,14 @@ class session_device {
         case tcp::tcp_action::accept_no_refresh:
           if (dir == 1) s.status |= tcp::status::seen_reply;
           d.why = o.why;
+          d.changed = d.changed || s.status != status_before;
           set_tracked(d, s);
           return d;
         case tcp::tcp_action::accept:
           refresh(s, o.slot, now);
           if (dir == 1) s.status |= tcp::status::seen_reply;
           d.why = o.why;
+          d.changed = d.changed || s.status != status_before || s.slot != slot_before;
           set_tracked(d, s);
           return d;
       }
@@ -367,6 +485,7 @@ class session_device {
     refresh(s, slot, now);
     if (dir == 1) s.status |= tcp::status::seen_reply;
     d.why = reason::established;
+    d.changed = s.status != status_before || s.slot != slot_before;
     set_tracked(d, s);
     return d;
   }

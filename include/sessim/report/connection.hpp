@@ -54,6 +54,18 @@ struct break_info {
   sim_time timeout_above = -1;   ///< any timeout strictly above this keeps the connection alive
   sim_time keepalive_below = -1; ///< any keepalive interval strictly below this keeps it alive
   std::string hint;         ///< one-line remedy in words
+  // Sync races (negative = not applicable)
+  sim_time race_margin = -1;     ///< how much later than the packet the session's sync arrived
+  bool sync_lost = false;        ///< the sync message never arrived (lost, not retransmitted)
+  sim_time sync_latency_below = -1;  ///< any sync latency strictly below this avoids the race
+};
+
+/// What the engine knows about a failing frame beyond the device's own reason.
+struct break_context {
+  break_cause cause = break_cause::none;  ///< none: decide from the device's reason
+  sim_time race_margin = -1;
+  bool sync_lost = false;
+  sim_time sync_latency_below = -1;
 };
 
 /// What one device knew about a connection.
@@ -81,6 +93,9 @@ struct connection {
   bool flipped = false;      ///< first packet came from the server (SYN/ACK first): history starts with ^
   sim_time max_gap = 0;      ///< largest time between two consecutive frames of the connection
   std::uint64_t dropped = 0; ///< frames dropped or rejected by any device
+  std::uint64_t redirected = 0;      ///< frames forwarded to the owning member (path correction)
+  std::uint64_t redirect_bytes = 0;  ///< bytes carried on the inter-device link for them
+  sim_time added_latency = 0;        ///< latency added to this connection's frames (redirect, defer)
   std::uint64_t after_break = 0;  ///< frames seen after the break
   // TCP flags seen per direction
   std::array<bool, 2> syn{}, synack{}, fin{}, rst{}, data{};

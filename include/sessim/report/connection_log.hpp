@@ -36,6 +36,11 @@ class connection_log {
 
   /// Finds or starts the connection of a packet. `dir` gets 0 (client→server) or 1.
   connection& on_packet(const packet_view& p, sim_time trace_start, int& dir) {
+    return *on_packet_shared(p, trace_start, dir);
+  }
+
+  /// As on_packet, returning shared ownership (for packets still in flight when it ends).
+  std::shared_ptr<connection> on_packet_shared(const packet_view& p, sim_time trace_start, int& dir) {
     const flow_key k = tracking_key(p);
     auto it = map_.find(k);
     if (it != map_.end() && starts_new(*it->second, p, k)) {
@@ -43,7 +48,7 @@ class connection_log {
       it = map_.end();
     }
     if (it == map_.end()) {
-      auto c = std::make_unique<connection>();
+      auto c = std::make_shared<connection>();
       c->id = ++next_id_;
       c->key = k;
       const bool synack_first = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) ==
@@ -63,16 +68,24 @@ class connection_log {
       ++count_;
       if (map_.size() > peak_open_) peak_open_ = map_.size();
     }
-    connection& c = *it->second;
+    std::shared_ptr<connection> cp = it->second;
+    connection& c = *cp;
     dir = c.key == k ? 0 : 1;
     c.closed_before = c.closed();
     update(c, p, dir);
     touch(it);
-    return c;
+    return cp;
+  }
+
+  /// The live connection of a key (either direction), or nullptr.
+  connection* find(const flow_key& k) {
+    auto it = map_.find(k);
+    return it == map_.end() ? nullptr : it->second.get();
   }
 
   /// Records device `i`'s decision on a packet of `c` (in path order).
-  void on_decision(connection& c, std::size_t i, const packet_view& p, int dir, const decision& d) {
+  void on_decision(connection& c, std::size_t i, const packet_view& p, int dir, const decision& d,
+                   const break_context& ctx = {}) {
     device_view& v = c.dev[i];
     v.last = d.v;
     if (d.tracked || d.created) {
@@ -95,7 +108,12 @@ class connection_log {
     b.dir = dir;
     b.exp = d.v == verdict::reject ? experience::reset : experience::blackhole;
     b.exp_time = p.ts;
-    if (v.lost && v.lost_kind == session_end_kind::evicted) {
+    if (ctx.cause != break_cause::none) {
+      b.cause = ctx.cause;
+      b.race_margin = ctx.race_margin;
+      b.sync_lost = ctx.sync_lost;
+      b.sync_latency_below = ctx.sync_latency_below;
+    } else if (v.lost && v.lost_kind == session_end_kind::evicted) {
       b.cause = break_cause::table_full;
     } else if (v.lost) {
       b.cause = break_cause::idle_timeout;
@@ -116,6 +134,18 @@ class connection_log {
       b.fix_key = "policy.no_session";
       b.hint = c.had_syn() ? "the device had no session for it: check the policy and capture start"
                            : "mid-stream packet without a session: policy.no_session=pickup (tcp.loose=1) would accept it";
+    } else if (b.cause == break_cause::sync_race) {
+      b.fix_key = "sync.latency";
+      b.hint = b.sync_lost
+                   ? "the sync message was lost: a reliable mode (ftfw), owner redirect, or pickup would save it"
+                   : fmt::format("sync faster than {} s, defer >= {} s, owner redirect, or pickup on the peer",
+                                 format_seconds(b.sync_latency_below), format_seconds(b.race_margin));
+    } else if (b.cause == break_cause::failover) {
+      b.fix_key = "sync";
+      b.hint = "the device that took over never received this session: sync it (or resync before failback), or pick it up";
+    } else if (b.cause == break_cause::owner_unreachable) {
+      b.fix_key = "path";
+      b.hint = "no device on the path was up: add a backup";
     } else if (b.cause == break_cause::invalid) {
       b.fix_key = "tcp.be_liberal";
       b.hint = (d.why == reason::seq_over_window || d.why == reason::ack_over_window)
@@ -188,7 +218,7 @@ class connection_log {
       return a == b || a == b.reversed();
     }
   };
-  using map_type = std::unordered_map<flow_key, std::unique_ptr<connection>, key_hash, key_eq>;
+  using map_type = std::unordered_map<flow_key, std::shared_ptr<connection>, key_hash, key_eq>;
 
   bool starts_new(const connection& c, const packet_view& p, const flow_key&) const {
     if (!p.is_tcp()) return false;

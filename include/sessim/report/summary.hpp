@@ -12,6 +12,15 @@
 
 namespace sessim {
 
+/// Sync and path-correction counters of one device.
+struct device_sync_stats {
+  std::uint64_t sync_sent = 0, sync_received = 0, sync_lost = 0, sync_retransmitted = 0;
+  std::uint64_t races = 0;
+  std::uint64_t redirected_pkts = 0, redirected_bytes = 0;
+  std::uint64_t deferred = 0;
+  std::uint64_t down_events = 0, sessions_lost_down = 0;
+};
+
 /// One device's totals.
 struct device_summary {
   std::string name;
@@ -19,6 +28,7 @@ struct device_summary {
   device_stats stats;
   std::size_t peak_sessions = 0;
   std::size_t sessions_at_end = 0;
+  device_sync_stats sync;
 };
 
 /// Totals of a replay.

@@ -1,13 +1,20 @@
 #pragma once
-/// replay: the discrete-event run. Frames arrive in trace order; before each arrival every
-/// device expires the sessions whose deadline is at or before that time (conntrack: a packet at
-/// exactly last_refresh + timeout finds its session gone). Each frame then crosses the devices
-/// of its path in order until one does not forward it. Results go to a replay_sink as they
-/// happen: per-frame verdicts, injected RSTs, and each connection when it ends.
+/// replay: the discrete-event run of a trace through a topology. Frames arrive in trace order;
+/// each is assigned a path (by direction, prefixes, ports or ECMP hash) and arrives at the path's
+/// devices at its capture time plus the path's offset. Everything that happens later — delayed
+/// arrivals, sync messages, redirected packets, device failures, RSTs on expiry — is an event in
+/// one queue ordered by (time, insertion). Before anything happens at time t every device expires
+/// the sessions whose deadline is at or before t (a packet at exactly last_refresh + timeout finds
+/// its session gone). Results stream to a replay_sink: per-frame verdicts, injected RSTs, and
+/// each connection when it ends.
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "sessim/core/packet.hpp"
@@ -15,6 +22,7 @@
 #include "sessim/report/connection_log.hpp"
 #include "sessim/report/summary.hpp"
 #include "sessim/sim/event_queue.hpp"
+#include "sessim/sim/topology.hpp"
 
 namespace sessim {
 
@@ -25,7 +33,7 @@ class replay_sink {
   /// A device's verdict on a frame (non-IP frames: verdict forward, reason = skip reason).
   virtual void on_verdict(const packet_view& /*p*/, std::string_view /*device*/, verdict /*v*/,
                           std::string_view /*reason*/) {}
-  /// The frame got through every device on its path.
+  /// The frame got through every device on its path (at time `t`).
   virtual void on_delivered(const packet_view& /*p*/) {}
   /// A device sent a RST (expiry) at time t.
   virtual void on_injected(sim_time /*t*/, std::string_view /*device*/, const injected_rst& /*r*/,
@@ -34,106 +42,115 @@ class replay_sink {
   virtual void on_connection(const connection& /*c*/) {}
 };
 
-/// One device in the topology.
-struct device_spec {
-  std::string name;
-  device_config config;
-};
-
 /// Replay settings.
 struct replay_options {
   connection_log_options log;
 };
 
-/** A replay of one trace through devices in series (the single path of the core model; the
- *  topology layer adds paths by direction, prefix and hash). */
+/** A replay of one trace through a topology. Use run(source, sink), or begin(sink), push()
+ *  every frame, finish() — the push form lets several replays share one pass over a trace. */
 class replay {
  public:
-  replay(std::vector<device_spec> devices, replay_options opt) : opt_(opt) {
+  /// A replay of `topo`.
+  replay(topology topo, replay_options opt) : topo_(std::move(topo)), opt_(opt), rng_(topo_.seed) {
     std::vector<std::string> names;
     std::vector<device_config> cfgs;
-    for (auto& d : devices) {
+    for (auto& d : topo_.devices) {
       names.push_back(d.name);
       cfgs.push_back(d.config);
-      devices_.push_back(std::make_unique<session_device>(d.name, std::move(d.config)));
+      devices_.push_back(std::make_unique<session_device>(d.name, d.config));
     }
     names_ = names;
+    up_.assign(devices_.size(), true);
+    ever_down_.assign(devices_.size(), false);
+    sync_stats_.resize(devices_.size());
+    group_of_.assign(devices_.size(), npos);
+    for (std::size_t g = 0; g < topo_.groups.size(); ++g)
+      for (std::size_t m : topo_.groups[g].members) group_of_[m] = g;
+    pf_batches_.resize(devices_.size());
+    min_offset_ = 0;
+    simple_ = topo_.groups.empty() && topo_.events.empty() && topo_.redirect.method == redirect_method::none;
+    for (std::size_t i = 0; i < topo_.paths.size(); ++i) {
+      if (i == 0 || topo_.paths[i].offset < min_offset_) min_offset_ = topo_.paths[i].offset;
+      if (topo_.paths[i].offset != 0) simple_ = false;
+    }
     log_ = std::make_unique<connection_log>(std::move(names), std::move(cfgs), opt.log,
                                             [this](const connection& c) { emit(c); });
   }
 
+  /// A replay of devices in series (every packet crosses every device).
+  replay(std::vector<device_spec> devices, replay_options opt)
+      : replay(topology{std::move(devices), {}, {}, {}, {}, 1}, opt) {}
+
   /// Runs every frame of `src` (src.next(packet_view&, skip_reason&) → bool) into `sink`.
   template <class Source>
   run_summary run(Source& src, replay_sink& sink) {
-    sink_ = &sink;
-    summary_ = run_summary{};
+    begin(sink);
     packet_view p;
     skip_reason why = skip_reason::none;
-    bool first = true;
-    sim_time trace_start = 0, last_flush = 0;
-    while (src.next(p, why)) {
-      ++summary_.frames;
-      if (first) {
-        trace_start = last_flush = p.ts;
-        summary_.first_ts = p.ts;
-        first = false;
-      }
-      summary_.last_ts = p.ts;
-      if (p.truncated) ++summary_.truncated;
-      advance(p.ts);
-      drain(p.ts);
-      if (p.ts - last_flush >= seconds(1)) {
-        log_->flush_idle(p.ts);
-        last_flush = p.ts;
-      }
-      if (why != skip_reason::none) {
-        ++summary_.skipped[static_cast<std::size_t>(why)];
-        // A malformed IP/L4 header or a fragment whose datagram can never be reassembled is
-        // dropped by the first device's IP layer; other frames are not seen by the devices.
-        const bool dropped = why == skip_reason::bad_ip || why == skip_reason::bad_l4 ||
-                             why == skip_reason::ip_fragment;
-        if (dropped) {
-          if (!names_.empty()) sink.on_verdict(p, names_[0], verdict::drop, skip_reason_name(why));
-          ++summary_.frames_dropped;
-          continue;
-        }
-        for (const auto& n : names_) sink.on_verdict(p, n, verdict::forward, skip_reason_name(why));
-        sink.on_delivered(p);
-        continue;
-      }
-      ++summary_.parsed;
-      int dir = 0;
-      connection& c = log_->on_packet(p, trace_start, dir);
-      bool delivered = true;
-      for (std::size_t i = 0; i < devices_.size(); ++i) {
-        decision d;
-        if (!p.l4_header) {
-          d.v = c.dev[i].last;
-          d.why = reason::fragment;
-        } else {
-          const bool warm = c.warm && !c.dev[i].had_session;
-          d = devices_[i]->process(p, p.ts, warm, [&](const session_end& e) { on_end(i, e); });
-        }
-        log_->on_decision(c, i, p, dir, d);
-        sink.on_verdict(p, names_[i], d.v, reason_name(d.why));
-        if (d.v != verdict::forward) {
-          delivered = false;
-          ++summary_.frames_dropped;
-          break;
-        }
-      }
-      if (delivered) sink.on_delivered(p);
+    while (src.next(p, why)) push(p, why);
+    return finish();
+  }
+
+  /// Starts a run that reports to `sink`.
+  void begin(replay_sink& sink) {
+    sink_ = &sink;
+    summary_ = run_summary{};
+    first_ = true;
+  }
+
+  /// Feeds the next frame of the trace (frames must come in trace order).
+  void push(const packet_view& p, skip_reason why) {
+    ++summary_.frames;
+    if (first_) {
+      first_ = false;
+      trace_start_ = last_flush_ = p.ts;
+      summary_.first_ts = p.ts;
+      for (const auto& e : topo_.events) events_.schedule(p.ts + e.at, sim_event{ev_device{e.device, e.up}});
+      schedule_alarms(p.ts);
     }
-    drain(summary_.last_ts);
+    summary_.last_ts = p.ts;
+    if (p.truncated) ++summary_.truncated;
+    if (why != skip_reason::none) {
+      run_until(p.ts, true);
+      skipped(p, why);
+      return;
+    }
+    ++summary_.parsed;
+    int dir = 0;
+    const sim_time bound = p.ts + min_offset_;
+    run_until(bound, false);  // everything strictly before any arrival of this or a later frame
+    advance(bound);           // and the expiries due by then
+    if (p.ts - last_flush_ >= seconds(1)) {
+      log_->flush_idle(p.ts);
+      last_flush_ = p.ts;
+    }
+    std::shared_ptr<connection> c = log_->on_packet_shared(p, trace_start_, dir);
+    const std::size_t path = choose_path(p, dir);
+    const sim_time offset = path == npos ? 0 : topo_.paths[path].offset;
+    arrival a{p, std::move(c), dir, path, 0, {}, 0};
+    if (simple_ || offset == min_offset_) {
+      run_until(p.ts + offset, true);  // events already due at the arrival time go first
+      process(a, p.ts + offset);
+    } else {
+      events_.schedule(p.ts + offset, sim_event{std::move(a)});
+    }
+  }
+
+  /// Ends the run: remaining events, then every connection; returns the totals.
+  run_summary finish() {
+    run_until(std::numeric_limits<sim_time>::max() - 1, true, summary_.last_ts);
     log_->finish_all();
     summary_.connections = log_->connections();
-    for (auto& d : devices_) {
+    for (std::size_t i = 0; i < devices_.size(); ++i) {
+      auto& d = devices_[i];
       device_summary ds;
       ds.name = d->name();
       ds.preset = d->config().preset;
       ds.stats = d->stats();
       ds.peak_sessions = d->peak_sessions();
       ds.sessions_at_end = d->sessions();
+      ds.sync = sync_stats_[i];
       if (ds.peak_sessions > summary_.peak_sessions) summary_.peak_sessions = ds.peak_sessions;
       summary_.rsts_injected += ds.stats.rst_injected;
       summary_.devices.push_back(std::move(ds));
@@ -142,35 +159,488 @@ class replay {
     return summary_;
   }
 
-  /// The devices, in path order.
+  /// The devices, in topology order.
   const std::vector<std::unique_ptr<session_device>>& devices() const { return devices_; }
+  /// The topology being replayed.
+  const topology& topo() const { return topo_; }
 
  private:
-  void advance(sim_time now) {
-    for (std::size_t i = 0; i < devices_.size(); ++i)
-      devices_[i]->expire_until(now, [&](const session_end& e) { on_end(i, e); });
-  }
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-  /// Something a device does at a future time: for now, a RST it injects.
-  struct sim_event {
+  // ---- events -------------------------------------------------------------------------------
+  struct arrival {
+    packet_view p;
+    std::shared_ptr<connection> c;
+    int dir = 0;
+    std::size_t path = npos;
+    std::size_t hop = 0;                  ///< next position on the path
+    std::vector<std::size_t> route;       ///< resolved devices (filled on first processing)
+    sim_time extra = 0;                   ///< latency added so far (redirects)
+  };
+  struct ev_sync {
+    std::size_t group, from, to;
+    session_snapshot snap;
+    bool remove = false;
+    sim_time sent = 0;
+    std::uint32_t attempt = 0;
+  };
+  struct ev_device {
+    std::size_t device;
+    bool up;
+  };
+  struct ev_rst {
     std::size_t device;
     injected_rst rst;
     bool v6;
   };
+  struct ev_pf_flush {
+    std::size_t from;
+    std::uint64_t generation;
+  };
+  struct ev_alarm {
+    std::size_t group;
+  };
+  using sim_event = std::variant<arrival, ev_sync, ev_device, ev_rst, ev_pf_flush, ev_alarm>;
 
-  void on_end(std::size_t i, const session_end& e) {
-    if (e.rst) {
-      events_.schedule(e.at, sim_event{i, e.rst_to_client, e.orig.src.v6});
-      events_.schedule(e.at, sim_event{i, e.rst_to_server, e.orig.src.v6});
+  /// Runs events up to `until` (inclusive or not); expiries first at each event time.
+  void run_until(sim_time until, bool inclusive, sim_time expire_to = -1) {
+    for (;;) {
+      sim_time t = events_.next_time(std::numeric_limits<sim_time>::max());
+      if (t == std::numeric_limits<sim_time>::max() || t > until || (!inclusive && t == until)) break;
+      auto [when, ev] = events_.pop();
+      advance(when);
+      std::visit([&](auto& e) { handle(e, when); }, ev);
     }
-    log_->on_session_end(i, e);
+    if (expire_to >= 0) advance(expire_to);
   }
 
-  /// Runs every scheduled event up to and including `now`, in (time, insertion) order.
-  void drain(sim_time now) {
-    while (events_.next_time(now + 1) <= now) {
-      auto [t, ev] = events_.pop();
-      sink_->on_injected(t, names_[ev.device], ev.rst, ev.v6);
+  void advance(sim_time now) {
+    if (now <= advanced_to_) return;
+    advanced_to_ = now;
+    for (std::size_t i = 0; i < devices_.size(); ++i)
+      devices_[i]->expire_until(now, [&](const session_end& e) { on_end(i, e); });
+  }
+
+  void handle(arrival& a, sim_time t) { process(a, t); }
+
+  void handle(ev_rst& e, sim_time t) { sink_->on_injected(t, names_[e.device], e.rst, e.v6); }
+
+  void handle(ev_device& e, sim_time) {
+    if (!e.up) {
+      if (!up_[e.device]) return;
+      up_[e.device] = false;
+      ever_down_[e.device] = true;
+      ++sync_stats_[e.device].down_events;
+      sync_stats_[e.device].sessions_lost_down += devices_[e.device]->clear();
+      return;
+    }
+    if (up_[e.device]) return;
+    up_[e.device] = true;
+    // Back with an empty table; peers in its sync group send their sessions (bulk resync).
+    const std::size_t g = group_of_[e.device];
+    if (g == npos) return;
+    const sync_spec& grp = topo_.groups[g];
+    const sim_time now = advanced_to_;
+    for (std::size_t peer : grp.members) {
+      if (peer == e.device || !up_[peer]) continue;
+      sim_time at = now;
+      for (const auto& snap : devices_[peer]->snapshot_all()) {
+        at += transmit_time(grp);
+        send_one(g, peer, e.device, snap, false, now, at - now);
+      }
+    }
+  }
+
+  void handle(ev_sync& m, sim_time t) {
+    auto& pend = pending_[m.to];
+    auto it = pend.find(m.snap.orig);
+    if (it != pend.end() && it->second.arrival <= t) pend.erase(it);
+    if (!up_[m.to]) return;
+    ++sync_stats_[m.to].sync_received;
+    if (m.remove) {
+      devices_[m.to]->remove(m.snap.orig);
+      return;
+    }
+    devices_[m.to]->install(m.snap, t, [&](const session_end& e) { on_end(m.to, e); });
+  }
+
+  void handle(ev_pf_flush& f, sim_time t) {
+    auto& b = pf_batches_[f.from];
+    if (b.generation != f.generation || b.items.empty()) return;
+    flush_pfsync(f.from, t);
+  }
+
+  void handle(ev_alarm& a, sim_time t) {
+    const sync_spec& grp = topo_.groups[a.group];
+    for (std::size_t m : grp.members) {
+      if (!up_[m]) continue;
+      for (const auto& snap : devices_[m]->snapshot_all()) send_to_peers(a.group, m, snap, false, t);
+    }
+    events_.schedule(t + grp.refresh, sim_event{ev_alarm{a.group}});
+  }
+
+  void schedule_alarms(sim_time start) {
+    for (std::size_t g = 0; g < topo_.groups.size(); ++g)
+      if (topo_.groups[g].mode == sync_mode::alarm && topo_.groups[g].refresh > 0)
+        events_.schedule(start + topo_.groups[g].refresh, sim_event{ev_alarm{g}});
+  }
+
+  // ---- paths ---------------------------------------------------------------------------------
+  static bool in_range(const std::optional<std::pair<std::uint16_t, std::uint16_t>>& r, std::uint16_t v) {
+    return !r || (v >= r->first && v <= r->second);
+  }
+  static bool in_any(const std::vector<ip_prefix>& v, const ip_addr& a) {
+    if (v.empty()) return true;
+    for (const auto& p : v)
+      if (p.contains(a)) return true;
+    return false;
+  }
+
+  std::size_t choose_path(const packet_view& p, int dir) const {
+    for (std::size_t i = 0; i < topo_.paths.size(); ++i) {
+      const path_match& m = topo_.paths[i].match;
+      if (m.direction == path_direction::client_to_server && dir != 0) continue;
+      if (m.direction == path_direction::server_to_client && dir != 1) continue;
+      if (m.proto && *m.proto != p.key.proto) continue;
+      if (!in_any(m.src, p.key.src) || !in_any(m.dst, p.key.dst)) continue;
+      if (!in_range(m.sport, p.key.sport) || !in_range(m.dport, p.key.dport)) continue;
+      return i;
+    }
+    return npos;
+  }
+
+  /// The devices a packet crosses now: the path's (or ECMP choice), with failed ones replaced.
+  std::vector<std::size_t> resolve(const arrival& a) {
+    std::vector<std::size_t> route;
+    if (a.path == npos) {
+      for (std::size_t i = 0; i < devices_.size(); ++i) route.push_back(i);
+    } else {
+      const path_spec& ps = topo_.paths[a.path];
+      if (ps.ecmp != ecmp_mode::none && !ps.ecmp_devices.empty()) {
+        std::uint64_t h = ps.ecmp == ecmp_mode::per_flow ? hash_key(a.p.key) : a.p.frame * 0x9e3779b97f4a7c15ULL;
+        h ^= topo_.seed * 0xc2b2ae3d27d4eb4fULL;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 32;
+        // Hash over the members that are up (ECMP removes a failed next hop).
+        std::vector<std::size_t> alive;
+        for (std::size_t d : ps.ecmp_devices)
+          if (up_[d]) alive.push_back(d);
+        if (!alive.empty()) route.push_back(alive[h % alive.size()]);
+        else route.push_back(ps.ecmp_devices[h % ps.ecmp_devices.size()]);
+      } else {
+        route = ps.devices;
+      }
+      for (auto& d : route) {
+        if (up_[d]) continue;
+        for (std::size_t b : ps.backup)
+          if (up_[b]) { d = b; break; }
+      }
+    }
+    return route;
+  }
+
+  // ---- packets -------------------------------------------------------------------------------
+  void skipped(const packet_view& p, skip_reason why) {
+    ++summary_.skipped[static_cast<std::size_t>(why)];
+    // A malformed IP/L4 header, or a fragment whose datagram can never be reassembled, is dropped
+    // by the first device's IP layer; other frames are not seen by the devices.
+    const bool dropped = why == skip_reason::bad_ip || why == skip_reason::bad_l4 || why == skip_reason::ip_fragment;
+    if (dropped) {
+      if (!names_.empty()) sink_->on_verdict(p, names_[0], verdict::drop, skip_reason_name(why));
+      ++summary_.frames_dropped;
+      return;
+    }
+    for (const auto& n : names_) sink_->on_verdict(p, n, verdict::forward, skip_reason_name(why));
+    sink_->on_delivered(p);
+  }
+
+  void process(arrival& a, sim_time t) {
+    advance(t);
+    connection& c = *a.c;
+    if (a.hop == 0 && a.route.empty()) a.route = resolve(a);
+    const packet_view& p = a.p;
+    while (a.hop < a.route.size()) {
+      const std::size_t i = a.route[a.hop];
+      if (!up_[i]) {
+        // Every device that could carry it is down.
+        decision d;
+        d.v = verdict::drop;
+        d.why = reason::no_session;
+        break_context ctx;
+        ctx.cause = c.dev[i].had_session ? break_cause::failover : break_cause::owner_unreachable;
+        log_->on_decision(c, i, p, a.dir, d, ctx);
+        sink_->on_verdict(p, names_[i], verdict::drop, "device-down");
+        ++summary_.frames_dropped;
+        return;
+      }
+      if (redirect_applies(i)) {
+        std::size_t owner = owner_for(i, p);
+        if (owner != npos && owner != i && up_[owner]) {
+          redirect(a, i, owner, t);
+          return;
+        }
+      }
+      decision d;
+      if (!p.l4_header) {
+        d.v = c.dev[i].last;
+        d.why = reason::fragment;
+      } else {
+        const bool warm = c.warm && !c.dev[i].had_session;
+        d = devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); });
+        if (d.v != verdict::forward && group_of_[i] != npos && maybe_defer(a, i, t, d)) {
+          // held until the session arrived by sync (pfsync defer): processed again below
+          d = devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); });
+        }
+      }
+      break_context ctx;
+      if (d.v != verdict::forward) ctx = explain_drop(a, i, t, d);
+      log_->on_decision(c, i, p, a.dir, d, ctx);
+      sink_->on_verdict(p, names_[i], d.v, reason_name(d.why));
+      if (d.tracked && group_of_[i] != npos) after_tracked(i, p, c, d, t);
+      if (d.v != verdict::forward) {
+        ++summary_.frames_dropped;
+        return;
+      }
+      ++a.hop;
+    }
+    sink_->on_delivered(p);
+  }
+
+  // ---- sync ----------------------------------------------------------------------------------
+  struct pending_sync {
+    sim_time arrival = 0;  ///< when it reaches the member (max: lost)
+    sim_time sent = 0;
+  };
+
+  /// Why a frame was dropped at member i, when the topology explains it better than the device.
+  break_context explain_drop(const arrival& a, std::size_t i, sim_time t, const decision& d) {
+    break_context ctx;
+    const connection& c = *a.c;
+    if (d.why != reason::no_session && d.why != reason::invalid_new && d.why != reason::icmp_no_request)
+      return ctx;
+    if (c.dev[i].had_session) return ctx;  // it had the session itself: idle timeout etc.
+    const std::size_t g = group_of_[i];
+    if (g != npos) {
+      auto& pend = pending_[i];
+      auto it = pend.find(tracking_key(a.p));
+      if (it != pend.end()) {
+        ctx.cause = break_cause::sync_race;
+        ++sync_stats_[i].races;
+        ctx.sync_latency_below = t - it->second.sent;
+        if (it->second.arrival == std::numeric_limits<sim_time>::max()) ctx.sync_lost = true;
+        else ctx.race_margin = it->second.arrival - t;
+        return ctx;
+      }
+      // A peer holds the session but nothing is on its way: lost, or never sent (yet).
+      for (std::size_t m : topo_.groups[g].members)
+        if (m != i && c.dev[m].had_session && !c.dev[m].lost) {
+          ctx.cause = (ever_down_[i] || !up_[m] || ever_down_[m]) ? break_cause::failover : break_cause::sync_race;
+          if (ctx.cause == break_cause::sync_race) {
+            ++sync_stats_[i].races;
+            ctx.sync_lost = true;
+          }
+          return ctx;
+        }
+    }
+    for (std::size_t m = 0; m < devices_.size(); ++m)
+      if (m != i && c.dev[m].had_session && (ever_down_[m] || ever_down_[i])) {
+        ctx.cause = break_cause::failover;
+        return ctx;
+      }
+    return ctx;
+  }
+
+  /// pfsync defer: the first packet of a session the peer is about to receive is held until it
+  /// arrives (or the defer timer fires). True when the packet should be processed again.
+  bool maybe_defer(arrival& a, std::size_t i, sim_time t, const decision& d) {
+    const sync_spec& grp = topo_.groups[group_of_[i]];
+    if (!grp.defer || (d.why != reason::no_session && d.why != reason::invalid_new)) return false;
+    auto& pend = pending_[i];
+    auto it = pend.find(tracking_key(a.p));
+    if (it == pend.end() || it->second.arrival == std::numeric_limits<sim_time>::max()) return false;
+    // The sender held the session's first packet until the peer acknowledged the insert, so the
+    // reply cannot have reached this member earlier than the insert (or than the defer timeout).
+    const sim_time hold = it->second.arrival - it->second.sent;
+    if (hold > grp.defer_timeout) return false;
+    ++sync_stats_[i].deferred;
+    a.c->added_latency += hold;
+    // deliver the insert now
+    session_snapshot snap;
+    bool found = false;
+    for (std::size_t m : grp.members)
+      if (m != i && up_[m] && devices_[m]->snapshot(tracking_key(a.p), snap)) { found = true; break; }
+    if (!found) return false;
+    devices_[i]->install(snap, t, [&](const session_end& e) { on_end(i, e); });
+    (void)d;
+    return true;
+  }
+
+  void after_tracked(std::size_t i, const packet_view& p, const connection& c, const decision& d, sim_time t) {
+    const std::size_t g = group_of_[i];
+    const sync_spec& grp = topo_.groups[g];
+    if (d.created && topo_.redirect.method != redirect_method::none && topo_.redirect.group == g &&
+        topo_.redirect.ownership == ownership_rule::first_packet && devices_[i]->owner_of(tracking_key(p)) == 0)
+      devices_[i]->set_owner(tracking_key(p), static_cast<std::uint8_t>(i + 1));
+    bool send = false;
+    switch (grp.mode) {
+      case sync_mode::notrack:
+      case sync_mode::alarm:
+      case sync_mode::ftfw:
+      case sync_mode::pfsync: send = d.changed; break;
+      case sync_mode::ipvs: {
+        const std::uint64_t n = c.pkts[0] + c.pkts[1];
+        send = n == grp.threshold || (n > grp.threshold && grp.period && (n - grp.threshold) % grp.period == 0);
+        break;
+      }
+    }
+    if (!send) return;
+    session_snapshot snap;
+    if (!devices_[i]->snapshot(tracking_key(p), snap)) return;
+    if (grp.mode == sync_mode::pfsync && !(grp.defer && d.created)) {
+      queue_pfsync(i, snap, t);
+      return;
+    }
+    send_to_peers(g, i, snap, false, t);
+  }
+
+  sim_time transmit_time(const sync_spec& grp) const {
+    if (grp.bandwidth_bps <= 0) return 0;
+    return static_cast<sim_time>(static_cast<double>(grp.message_bytes) * 8.0 / grp.bandwidth_bps * 1e9);
+  }
+
+  void send_to_peers(std::size_t g, std::size_t from, const session_snapshot& snap, bool remove, sim_time t) {
+    const sync_spec& grp = topo_.groups[g];
+    for (std::size_t to : grp.members)
+      if (to != from) send_one(g, from, to, snap, remove, t, transmit_time(grp));
+  }
+
+  /// One message from `from` to `to`, with the channel's loss, latency and (ftfw) re-sends.
+  void send_one(std::size_t g, std::size_t from, std::size_t to, const session_snapshot& snap, bool remove,
+                sim_time t, sim_time queueing) {
+    const sync_spec& grp = topo_.groups[g];
+    sim_time sent = t + queueing;
+    // serialise on the sender's link when bandwidth is limited
+    if (grp.bandwidth_bps > 0) {
+      sim_time& free_at = link_free_[from];
+      if (free_at > sent) sent = free_at;
+      free_at = sent + transmit_time(grp);
+    }
+    sim_time at = std::numeric_limits<sim_time>::max();
+    sim_time try_at = sent;
+    for (std::uint32_t attempt = 0;; ++attempt) {
+      ++sync_stats_[from].sync_sent;
+      if (attempt > 0) ++sync_stats_[from].sync_retransmitted;
+      const bool lost = grp.loss > 0 && latency_model::uniform01(rng_) < grp.loss;
+      const sim_time lat = grp.latency.sample(rng_);
+      if (!lost) {
+        at = try_at + lat;
+        break;
+      }
+      ++sync_stats_[from].sync_lost;
+      if (grp.mode != sync_mode::ftfw || attempt >= 16) break;
+      try_at += grp.resend;
+    }
+    if (!remove) {
+      auto& slot = pending_[to][snap.orig];
+      if (slot.arrival == 0 || at < slot.arrival || slot.arrival == std::numeric_limits<sim_time>::max()) {
+        slot.arrival = at;
+        slot.sent = t;
+      }
+    }
+    if (at == std::numeric_limits<sim_time>::max()) return;
+    events_.schedule(at, sim_event{ev_sync{g, from, to, snap, remove, t, 0}});
+  }
+
+  struct pf_batch {
+    std::vector<session_snapshot> items;
+    std::uint64_t generation = 0;
+  };
+
+  void queue_pfsync(std::size_t from, const session_snapshot& snap, sim_time t) {
+    const sync_spec& grp = topo_.groups[group_of_[from]];
+    auto& b = pf_batches_[from];
+    for (auto& s : b.items)
+      if (s.orig == snap.orig) { s = snap; return; }  // coalesce updates of one state
+    b.items.push_back(snap);
+    if (b.items.size() == 1) events_.schedule(t + grp.max_delay, sim_event{ev_pf_flush{from, b.generation}});
+    if (b.items.size() >= grp.batch) flush_pfsync(from, t);
+  }
+
+  void flush_pfsync(std::size_t from, sim_time t) {
+    const std::size_t g = group_of_[from];
+    const sync_spec& grp = topo_.groups[g];
+    auto& b = pf_batches_[from];
+    // One pfsync packet: lost or delivered as a whole, one latency draw.
+    const bool lost = grp.loss > 0 && latency_model::uniform01(rng_) < grp.loss;
+    const sim_time lat = grp.latency.sample(rng_);
+    for (std::size_t to : grp.members) {
+      if (to == from) continue;
+      for (const auto& snap : b.items) {
+        ++sync_stats_[from].sync_sent;
+        auto& slot = pending_[to][snap.orig];
+        const sim_time at = lost ? std::numeric_limits<sim_time>::max() : t + lat;
+        if (slot.arrival == 0 || at < slot.arrival) {
+          slot.arrival = at;
+          slot.sent = t;
+        }
+        if (lost) {
+          ++sync_stats_[from].sync_lost;
+          continue;
+        }
+        events_.schedule(t + lat, sim_event{ev_sync{g, from, to, snap, false, t, 0}});
+      }
+    }
+    b.items.clear();
+    ++b.generation;
+  }
+
+  // ---- owner redirect ------------------------------------------------------------------------
+  bool redirect_applies(std::size_t i) const {
+    return topo_.redirect.method != redirect_method::none && group_of_[i] == topo_.redirect.group;
+  }
+
+  std::size_t owner_for(std::size_t i, const packet_view& p) {
+    const sync_spec& grp = topo_.groups[topo_.redirect.group];
+    if (topo_.redirect.ownership == ownership_rule::hash) {
+      std::uint64_t h = hash_bidir(tracking_key(p)) ^ (topo_.seed * 0x9e3779b97f4a7c15ULL);
+      h ^= h >> 31;
+      return grp.members[h % grp.members.size()];
+    }
+    std::uint8_t o = devices_[i]->owner_of(tracking_key(p));
+    if (o) return static_cast<std::size_t>(o - 1);
+    // Not known here yet: if another member created it, that member is the owner (it has told
+    // the group by sync only if the sync arrived; otherwise the packet is handled locally).
+    return npos;
+  }
+
+  void redirect(arrival& a, std::size_t from, std::size_t owner, sim_time t) {
+    const packet_view& p = a.p;
+    const std::uint32_t bytes = p.wire_len + topo_.redirect.overhead_bytes;
+    ++sync_stats_[from].redirected_pkts;
+    sync_stats_[from].redirected_bytes += bytes;
+    ++a.c->redirected;
+    a.c->redirect_bytes += bytes;
+    a.c->added_latency += topo_.redirect.latency;
+    sink_->on_verdict(p, names_[from], verdict::redirect, "owner");
+    arrival next = a;
+    next.route[next.hop] = owner;
+    next.extra += topo_.redirect.latency;
+    events_.schedule(t + topo_.redirect.latency, sim_event{std::move(next)});
+  }
+
+  // ---- session ends, connections -------------------------------------------------------------
+  void on_end(std::size_t i, const session_end& e) {
+    if (e.rst) {
+      events_.schedule(e.at, sim_event{ev_rst{i, e.rst_to_client, e.orig.src.v6}});
+      events_.schedule(e.at, sim_event{ev_rst{i, e.rst_to_server, e.orig.src.v6}});
+    }
+    log_->on_session_end(i, e);
+    const std::size_t g = group_of_[i];
+    if (g != npos && (e.kind == session_end_kind::killed) && topo_.groups[g].mode != sync_mode::ipvs) {
+      session_snapshot snap;
+      snap.orig = e.orig;
+      send_to_peers(g, i, snap, true, e.at);
     }
   }
 
@@ -182,13 +652,32 @@ class replay {
     sink_->on_connection(c);
   }
 
+  struct key_hash {
+    std::size_t operator()(const flow_key& k) const noexcept { return hash_bidir(k); }
+  };
+  struct key_eq {
+    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a == b || a == b.reversed(); }
+  };
+
+  topology topo_;
   replay_options opt_;
+  std::mt19937_64 rng_;
   std::vector<std::unique_ptr<session_device>> devices_;
   std::vector<std::string> names_;
+  std::vector<bool> up_, ever_down_;
+  std::vector<std::size_t> group_of_;
+  std::vector<device_sync_stats> sync_stats_;
+  std::unordered_map<std::size_t, std::unordered_map<flow_key, pending_sync, key_hash, key_eq>> pending_;
+  std::unordered_map<std::size_t, sim_time> link_free_;
+  std::vector<pf_batch> pf_batches_;
   std::unique_ptr<connection_log> log_;
   replay_sink* sink_ = nullptr;
   event_queue<sim_event> events_;
   run_summary summary_;
+  sim_time min_offset_ = 0;
+  sim_time trace_start_ = 0, last_flush_ = 0, advanced_to_ = std::numeric_limits<sim_time>::min();
+  bool first_ = true;
+  bool simple_ = true;
 };
 
 }  // namespace sessim
