@@ -1,4 +1,5 @@
 /// Protocol and file-format scenarios: udp, icmp, linktypes, ipv6, fragments, odd, corrupt.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -61,6 +62,12 @@ std::uint16_t dns(network& net, rng& r, sim_time t, host& client, host& server, 
   net.send(t, client, server, proto_udp, udp_datagram(port, 53, dns_message(id, name, v6, nullptr)));
   net.send(t + rtt, server, client, proto_udp, udp_datagram(53, port, dns_message(id, name, v6, &a)), false);
   return port;
+}
+
+/// The 16 captured payload bytes of odd's truncated frame.
+bytes net_bytes_for_odd(std::uint64_t seed) {
+  rng r(seed, "odd/payload");
+  return r.fill(16);
 }
 
 }  // namespace
@@ -214,7 +221,12 @@ void run_odd(const run_context& ctx) {
   tcp_flow f(net, c, s, {.sport = 80, .name = "odd"});
   sim_time t = f.handshake(seconds(10), rtt);                      // 1-3
   f.send(side::client, t + ms(0.2), 120);                          // 4
-  f.send(side::server, t + ms(20.5), 1448);                        // 5 captured only to 82 bytes
+  // 5: captured only to 82 bytes (16 payload bytes). The uncaptured 1432 bytes are zeros, so a
+  // replay tool that zero-pads the frame sends exactly the original packet (valid checksum).
+  bytes big(1448, 0);
+  bytes head = net_bytes_for_odd(ctx.seed);
+  std::copy(head.begin(), head.end(), big.begin());
+  f.send(side::server, t + ms(20.5), big);
   sink.truncate_last(14 + 20 + 32 + 16);
   f.send(side::server, t + ms(20.55), 500);                        // 6
   f.ack(side::client, t + ms(20.7));                               // 7
