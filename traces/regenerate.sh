@@ -6,7 +6,7 @@ set -eu
 gen=${1:?usage: traces/regenerate.sh PATH/TO/sessim-tracegen}
 dir=$(cd "$(dirname "$0")" && pwd)
 
-for s in idle-demo handshake syn-retrans midstream close-wait rst port-reuse udp icmp ipv6 \
+for s in idle-demo handshake syn-retrans midstream close-wait rst port-reuse udp icmp ipv6 asym \
          fragments odd corrupt; do
   "$gen" "$s" "$dir/$s.pcap"
 done

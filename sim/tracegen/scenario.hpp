@@ -47,6 +47,7 @@ void run_linktypes(const run_context&);
 void run_ipv6(const run_context&);
 void run_fragments(const run_context&);
 void run_odd(const run_context&);
+void run_asym(const run_context&);
 void run_bench(const run_context&);
 void run_corrupt(const run_context&);
 

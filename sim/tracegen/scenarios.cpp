@@ -31,6 +31,8 @@ const std::vector<scenario>& all_scenarios() {
        {"linktype"}, run_fragments},
       {"odd", "truncated frame, ARP, timestamp going back 1 s, TCP with no flags, SYN+FIN",
        {}, run_odd},
+      {"asym", "asymmetric-path traffic: 40 HTTP connections (1..12 ms RTT, one every 1.45 s), 2 long-lived (60 s)",
+       {"linktype"}, run_asym},
       {"bench", "large streaming benchmark trace: M TCP connections, ~C concurrent, ~N packets",
        {"packets", "conns", "concurrent", "rate", "snaplen"}, run_bench},
       {"corrupt", "valid header, 2 good records, then a record claiming 1500 bytes with only 10",

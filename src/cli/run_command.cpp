@@ -13,7 +13,9 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cli/sweep_command.hpp"
 #include "report/writers.hpp"
+#include "scenario/scenario.hpp"
 #include "sessim/core/error.hpp"
 #include "sessim/policy/presets/all.hpp"
 #include "sessim/sim/replay.hpp"
@@ -44,13 +46,17 @@ class tee_sink final : public replay_sink {
     if (!started_) { base_ = p.ts; started_ = true; }
     if (verdicts_)
       fmt::print(*verdicts_, "{},{},{},{},{}\n", p.frame, format_rel_time(p.ts, base_), device, verdict_name(v), why);
-    if (progress_ && p.frame != last_frame_ && p.frame % 1000000 == 0)
+    if (progress_ && !p.synthetic && p.frame != last_frame_ && p.frame % 1000000 == 0)
       fmt::print(stderr, "\rsessim: {} M frames", p.frame / 1000000);
     last_frame_ = p.frame;
     w_.on_verdict(p, device, v, why);
   }
   void on_delivered(const packet_view& p) override {
-    if (pcap_) {
+    if (pcap_ && p.synthetic) {  // a keepalive (--keepalive): built, not read
+      auto frame = keepalive_frame(p, reader_.linktype());
+      if (!frame.empty())
+        pcap_->write(p.ts, frame.data(), static_cast<std::uint32_t>(frame.size()), static_cast<std::uint32_t>(frame.size()));
+    } else if (pcap_) {
       const raw_frame& f = reader_.raw();
       pcap_->write(p.ts, f.data, f.caplen, f.wire_len);
     }
@@ -85,9 +91,12 @@ class tee_sink final : public replay_sink {
 
 void add_run_command(CLI::App& app, run_options& opt, int* rc) {
   auto* run_cmd = app.add_subcommand("run", "Replay a capture through a session device and explain every break");
-  run_cmd->add_option("trace", opt.trace, "pcap or pcapng file")->required();
-  run_cmd->add_option("--preset", opt.preset, "device preset (see `sessim presets`)");
-  run_cmd->add_option("--set", opt.sets, "override a setting, KEY=VALUE (see `sessim keys`); repeatable");
+  run_cmd->add_option("trace", opt.trace, "pcap or pcapng file (optional when the scenario names one)");
+  run_cmd->add_option("--scenario", opt.scenario, "TOML scenario: devices, paths, sync, redirect, events (docs/scenario.md)");
+  run_cmd->add_option("--preset", opt.preset, "device preset (see `sessim presets`); without --scenario")
+      ->each([&opt](const std::string&) { opt.preset_given = true; });
+  run_cmd->add_option("--set", opt.sets,
+                      "override a setting, KEY=VALUE or DEVICE:KEY=VALUE (see `sessim keys`); repeatable");
   run_cmd->add_flag("--cold-start", opt.cold_start, "connections already open at capture start are new to the device");
   run_cmd->add_option("--warm-window", opt.warm_window,
                       "seconds from the capture start in which a mid-stream first packet means 'already open' (default 5)");
@@ -98,20 +107,55 @@ void add_run_command(CLI::App& app, run_options& opt, int* rc) {
   run_cmd->add_option("-o,--output", opt.output, "write the report to FILE instead of standard output");
   run_cmd->add_flag("--all", opt.all, "text format: list the connections that survived too");
   run_cmd->add_option("--device-name", opt.device, "name of the device in reports (default fw)");
+  run_cmd->add_option("--keepalive", opt.keepalive,
+                      "SIDE:INTERVAL (client|server|both, e.g. client:300s): replay as if that side sent TCP keepalives; "
+                      "lists the connections they save");
+  run_cmd->add_option("--html", opt.html, "also write a self-contained HTML report with a timeline per broken connection");
   run_cmd->callback([&opt, rc] { *rc = run(opt); });
 }
 
-int run(const run_options& opt) {
-  device_spec dev;
-  dev.name = opt.device;
-  const preset_info& preset = find_preset(opt.preset);
-  dev.config = preset.make();
-  for (const auto& kv : opt.sets) {
+namespace {
+
+/// Applies --set KEY=VALUE (every device) or DEVICE:KEY=VALUE (one device).
+void apply_sets(topology& topo, const std::vector<std::string>& sets) {
+  for (const auto& kv : sets) {
     auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw config_error(fmt::format("--set {}: expected KEY=VALUE", kv));
-    apply_setting(dev.config, kv.substr(0, eq), kv.substr(eq + 1));
+    if (eq == std::string::npos || eq == 0) throw config_error(fmt::format("--set {}: expected KEY=VALUE", kv));
+    std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+    auto colon = key.find(':');
+    if (colon != std::string::npos) {
+      std::string dev = key.substr(0, colon);
+      auto i = topo.device_index(dev);
+      if (!i) throw config_error(fmt::format("--set {}: unknown device '{}'", kv, dev));
+      apply_setting(topo.devices[*i].config, key.substr(colon + 1), value);
+    } else {
+      for (auto& d : topo.devices) apply_setting(d.config, key, value);
+    }
   }
+}
+
+}  // namespace
+
+int run(const run_options& opt_in) {
+  run_options opt = opt_in;
+  topology topo;
+  std::vector<device_config> defaults;
+  if (!opt.scenario.empty()) {
+    if (opt.preset_given) throw usage_error("--preset cannot be combined with --scenario (set presets in the scenario)");
+    scenario::scenario sc = scenario::load(opt.scenario);
+    topo = std::move(sc.topo);
+    if (opt.trace.empty()) opt.trace = sc.trace;
+    if (sc.has_cold_start && !opt.cold_start) opt.cold_start = sc.cold_start;
+    if (sc.has_warm_window && opt.warm_window == 5.0) opt.warm_window = sc.warm_window;
+  } else {
+    device_spec dev;
+    dev.name = opt.device;
+    dev.config = find_preset(opt.preset).make();
+    topo.devices.push_back(std::move(dev));
+  }
+  if (opt.trace.empty()) throw usage_error("run: no trace given (argument or `trace =` in the scenario)");
+  for (const auto& d : topo.devices) defaults.push_back(find_preset(d.config.preset).make());
+  apply_sets(topo, opt.sets);
   if (opt.warm_window < 0) throw usage_error("--warm-window must be >= 0");
 
   trace_reader reader(opt.trace);
@@ -120,8 +164,9 @@ int run(const run_options& opt) {
   report::run_info info;
   info.version = version();
   info.trace = opt.trace;
-  info.devices = {dev};
-  info.preset_defaults = {preset.make()};
+  info.devices = topo.devices;
+  info.preset_defaults = defaults;
+  info.topo = &topo;
   info.cold_start = opt.cold_start;
   info.base = &base;
 
@@ -135,21 +180,29 @@ int run(const run_options& opt) {
   std::optional<pcap_sink> pcap;
   if (!opt.write_pcap.empty()) pcap.emplace(opt.write_pcap, reader.linktype());
 
+  run_extras extras(opt, topo, reader, info);  // --keepalive, --html (sweep_command.hpp)
+  std::ostream& wout = extras.wrap(*out);
   std::unique_ptr<report::writer> w;
-  if (opt.format == "json") w = report::make_json_writer(*out, info);
-  else if (opt.format == "csv") w = report::make_csv_writer(*out, info);
-  else w = report::make_text_writer(*out, info, opt.all);
+  if (opt.format == "json") w = report::make_json_writer(wout, info);
+  else if (opt.format == "csv") w = report::make_csv_writer(wout, info);
+  else w = report::make_text_writer(wout, info, opt.all);
 
   replay_options ropt;
   ropt.log.cold_start = opt.cold_start;
   ropt.log.warm_window = seconds(opt.warm_window);
-  replay r({dev}, ropt);
   tee_sink sink(*w, verdict_file.get(), pcap ? &*pcap : nullptr, reader, base, isatty(2) != 0);
-  run_summary s = r.run(reader, sink);
+  run_summary s;
+  if (extras.active()) {
+    s = extras.run(ropt, sink);
+  } else {
+    replay r(topo, ropt);
+    s = r.run(reader, sink);
+  }
   sink.done();
   s.trace = opt.trace;
   s.time_backwards = reader.stats().time_backwards;
   w->end(s);
+  extras.end(s);
   if (pcap) pcap->close();
   if (verdict_file) {
     verdict_file->flush();

@@ -20,6 +20,10 @@ struct run_options {
   std::string output;
   bool all = false;
   std::string device = "fw";
+  std::string scenario;
+  bool preset_given = false;
+  std::string keepalive;  ///< --keepalive SIDE:INTERVAL (what-if, docs/what-if.md)
+  std::string html;       ///< --html FILE
 };
 
 /// Registers `run` on the app; the callback stores the exit code in *rc.

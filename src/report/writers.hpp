@@ -23,6 +23,7 @@ struct run_info {
   std::vector<device_config> preset_defaults;  ///< each device's preset defaults (to show overrides)
   bool cold_start = false;
   const sim_time* base = nullptr;              ///< trace start (set once the first frame is read)
+  const topology* topo = nullptr;              ///< the topology (paths, sync groups) when known
 };
 
 /// A replay sink that produces a report.

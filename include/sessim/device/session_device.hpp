@@ -142,9 +142,25 @@ class session_device {
     } else if (dir != 0) {
       return false;  // the local copy has the other orientation: keep it
     }
-    // Take the sender's tracking state unless the local copy is further along.
+    // As conntrackd does through ctnetlink: a TCP entry arrives with its state, flags and window
+    // scale but without window data (td_*), which each direction re-learns from its next packet.
     const bool tcp = snap.orig.proto == 6;
-    if (created || !tcp || snap.l4.tcp.state >= s->l4.tcp.state) s->l4 = snap.l4;
+    if (!tcp) {
+      s->l4 = snap.l4;
+    } else if (created) {
+      s->l4 = l4_track{};
+      auto& t = s->l4.tcp;
+      t.state = snap.l4.tcp.state;
+      for (int d = 0; d < 2; ++d) {
+        t.flags[d] = snap.l4.tcp.flags[d] &
+                     (tcp::dir_flag::window_scale | tcp::dir_flag::sack_perm | tcp::dir_flag::close_init |
+                      tcp::dir_flag::be_liberal);
+        t.set_scale(d, snap.l4.tcp.scale(d));
+      }
+      t.last_index = static_cast<std::uint8_t>(tcp::tcp_index::none);
+    } else if (snap.l4.tcp.state > s->l4.tcp.state) {
+      s->l4.tcp.state = snap.l4.tcp.state;
+    }
     s->status = static_cast<std::uint8_t>(created ? snap.status : (s->status | snap.status));
     if (snap.owner) s->user_ = snap.owner;
     sim_time deadline = snap.deadline;

@@ -73,6 +73,7 @@ struct device_config {
   std::array<sim_time, timeout_slot_count> timeouts{};
   no_session_policy no_session = no_session_policy::pickup;
   bool be_liberal = false;              ///< tcp.be_liberal: no window checks
+  bool strict_states = false;           ///< tcp.strict_states: conntrack's handshake order (ACK in SYN_SENT is invalid)
   bool syn_only = false;                ///< policy.syn_only: only a bare SYN creates TCP state
   bool rst_on_expiry = false;           ///< policy.rst_on_expiry
   std::uint32_t max_retrans_count = 3;  ///< tcp.max_retrans_count (conntrack tcp_max_retrans)
@@ -155,6 +156,9 @@ inline const std::vector<config_key>& config_keys() {
     k.push_back({"tcp.be_liberal", "1: no TCP window checks; 0: window checks on",
                  [](device_config& c, std::string_view v) { c.be_liberal = detail::parse_bool("tcp.be_liberal", v); },
                  [](const device_config& c) { return std::string(c.be_liberal ? "1" : "0"); }});
+    k.push_back({"tcp.strict_states", "1: conntrack's strict handshake order; 0: an ACK or FIN after a SYN whose SYN/ACK took another path is accepted",
+                 [](device_config& c, std::string_view v) { c.strict_states = detail::parse_bool("tcp.strict_states", v); },
+                 [](const device_config& c) { return std::string(c.strict_states ? "1" : "0"); }});
     k.push_back({"tcp.max_retrans_count", "retransmissions without ACK before tcp.max_retrans applies",
                  [](device_config& c, std::string_view v) {
                    double d = detail::parse_number("tcp.max_retrans_count", v);

@@ -232,6 +232,8 @@ class replay {
       ever_down_[e.device] = true;
       ++sync_stats_[e.device].down_events;
       sync_stats_[e.device].sessions_lost_down += devices_[e.device]->clear();
+      pf_batches_[e.device].items.clear();  // queued updates die with the device
+      ++pf_batches_[e.device].generation;
       return;
     }
     if (up_[e.device]) return;
@@ -266,7 +268,7 @@ class replay {
 
   void handle(ev_pf_flush& f, sim_time t) {
     auto& b = pf_batches_[f.from];
-    if (b.generation != f.generation || b.items.empty()) return;
+    if (b.generation != f.generation || b.items.empty() || !up_[f.from]) return;
     flush_pfsync(f.from, t);
   }
 
@@ -387,11 +389,8 @@ class replay {
         d.why = reason::fragment;
       } else {
         const bool warm = c.warm && !c.dev[i].had_session;
+        if (group_of_[i] != npos) apply_defer(a, i, t);
         d = devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); });
-        if (d.v != verdict::forward && group_of_[i] != npos && maybe_defer(a, i, t, d)) {
-          // held until the session arrived by sync (pfsync defer): processed again below
-          d = devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); });
-        }
       }
       break_context ctx;
       if (d.v != verdict::forward) ctx = explain_drop(a, i, t, d);
@@ -417,10 +416,8 @@ class replay {
   break_context explain_drop(const arrival& a, std::size_t i, sim_time t, const decision& d) {
     break_context ctx;
     const connection& c = *a.c;
-    if (d.why != reason::no_session && d.why != reason::invalid_new && d.why != reason::icmp_no_request)
-      return ctx;
-    if (c.dev[i].had_session) return ctx;  // it had the session itself: idle timeout etc.
     const std::size_t g = group_of_[i];
+    // A session create or state update on its way to this member: the packet beat the sync.
     if (g != npos) {
       auto& pend = pending_[i];
       auto it = pend.find(tracking_key(a.p));
@@ -432,6 +429,11 @@ class replay {
         else ctx.race_margin = it->second.arrival - t;
         return ctx;
       }
+    }
+    if (d.why != reason::no_session && d.why != reason::invalid_new && d.why != reason::icmp_no_request)
+      return ctx;
+    if (c.dev[i].had_session) return ctx;  // it had the session itself: idle timeout etc.
+    if (g != npos) {
       // A peer holds the session but nothing is on its way: lost, or never sent (yet).
       for (std::size_t m : topo_.groups[g].members)
         if (m != i && c.dev[m].had_session && !c.dev[m].lost) {
@@ -451,29 +453,28 @@ class replay {
     return ctx;
   }
 
-  /// pfsync defer: the first packet of a session the peer is about to receive is held until it
-  /// arrives (or the defer timer fires). True when the packet should be processed again.
-  bool maybe_defer(arrival& a, std::size_t i, sim_time t, const decision& d) {
+  /// pfsync defer: the sender holds a new state's first packet until the peer has acknowledged
+  /// the insert (or the defer timer fires), so no reply can reach the peer before the insert
+  /// unless the insert is slower than the timer. Modelled at the peer: a packet that finds no
+  /// session while the insert is on its way within the defer bound gets the insert first.
+  void apply_defer(arrival& a, std::size_t i, sim_time t) {
     const sync_spec& grp = topo_.groups[group_of_[i]];
-    if (!grp.defer || (d.why != reason::no_session && d.why != reason::invalid_new)) return false;
+    if (!grp.defer) return;
+    const flow_key k = tracking_key(a.p);
     auto& pend = pending_[i];
-    auto it = pend.find(tracking_key(a.p));
-    if (it == pend.end() || it->second.arrival == std::numeric_limits<sim_time>::max()) return false;
-    // The sender held the session's first packet until the peer acknowledged the insert, so the
-    // reply cannot have reached this member earlier than the insert (or than the defer timeout).
+    auto it = pend.find(k);
+    if (it == pend.end() || it->second.arrival == std::numeric_limits<sim_time>::max()) return;
+    if (devices_[i]->has_session(k)) return;
     const sim_time hold = it->second.arrival - it->second.sent;
-    if (hold > grp.defer_timeout) return false;
-    ++sync_stats_[i].deferred;
-    a.c->added_latency += hold;
-    // deliver the insert now
+    if (hold > grp.defer_timeout) return;
     session_snapshot snap;
     bool found = false;
     for (std::size_t m : grp.members)
-      if (m != i && up_[m] && devices_[m]->snapshot(tracking_key(a.p), snap)) { found = true; break; }
-    if (!found) return false;
+      if (m != i && up_[m] && devices_[m]->snapshot(k, snap)) { found = true; break; }
+    if (!found) return;
+    ++sync_stats_[i].deferred;
+    a.c->added_latency += hold;
     devices_[i]->install(snap, t, [&](const session_end& e) { on_end(i, e); });
-    (void)d;
-    return true;
   }
 
   void after_tracked(std::size_t i, const packet_view& p, const connection& c, const decision& d, sim_time t) {
@@ -510,6 +511,7 @@ class replay {
   }
 
   void send_to_peers(std::size_t g, std::size_t from, const session_snapshot& snap, bool remove, sim_time t) {
+    if (!up_[from]) return;
     const sync_spec& grp = topo_.groups[g];
     for (std::size_t to : grp.members)
       if (to != from) send_one(g, from, to, snap, remove, t, transmit_time(grp));

@@ -403,6 +403,13 @@ inline tcp_outcome tcp_packet(tcp_track& t, std::uint8_t& st, int dir, const pac
       return out;
     }
     case ct_state::max_:
+      if (!cfg.strict_states && dir == 0 &&
+          (old_state == ct_state::syn_sent || old_state == ct_state::syn_sent2) &&
+          (index == tcp_index::ack || index == tcp_index::fin)) {
+        // Lenient trackers (pf, commercial firewalls): the SYN/ACK went another way; assume it.
+        new_state = index == tcp_index::ack ? ct_state::established : ct_state::fin_wait;
+        break;
+      }
       out.action = tcp_action::invalid;
       out.why = is_new ? reason::invalid_new : reason::invalid_state;
       return out;

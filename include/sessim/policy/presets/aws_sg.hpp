@@ -30,6 +30,7 @@ inline device_config make_aws_sg() {
   c.rst_on_expiry = false;
   c.capacity = 0;                                         // per-instance-type allowance: set table.capacity
   c.table_full = table_full_policy::drop_new;             // conntrack_allowance_exceeded drops packets
+  c.strict_states = true;  // Linux-conntrack-like tracking
   return c;
 }
 

@@ -1,0 +1,534 @@
+// `sessim sweep`: one pass over the trace, one replay per parameter value, in lockstep on a
+// thread pool (include/sessim/sim/lockstep.hpp). And run_extras: --keepalive and --html for
+// `sessim run`.
+#include "cli/sweep_command.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <streambuf>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "report/html_writer.hpp"
+#include "report/svg_plot.hpp"
+#include "scenario/scenario.hpp"
+#include "sessim/core/error.hpp"
+#include "sessim/policy/presets/all.hpp"
+#include "sessim/sim/lockstep.hpp"
+
+namespace sessim::cli {
+
+namespace {
+
+std::unique_ptr<std::ofstream> open_out(const std::string& path) {
+  auto f = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
+  if (!*f) throw output_error(fmt::format("{}: cannot open for writing", path));
+  return f;
+}
+
+void close_out(std::ofstream& f, const std::string& path) {
+  f.flush();
+  if (!f) throw output_error(fmt::format("{}: write failed", path));
+}
+
+/// The topology a run with these options replays (as `sessim run` builds it), plus each
+/// device's preset defaults; fills in the trace and start options a scenario gives.
+topology build_topology(run_options& opt, std::vector<device_config>& defaults) {
+  topology topo;
+  if (!opt.scenario.empty()) {
+    if (opt.preset_given) throw usage_error("--preset cannot be combined with --scenario (set presets in the scenario)");
+    scenario::scenario sc = scenario::load(opt.scenario);
+    topo = std::move(sc.topo);
+    if (opt.trace.empty()) opt.trace = sc.trace;
+    if (sc.has_cold_start && !opt.cold_start) opt.cold_start = sc.cold_start;
+    if (sc.has_warm_window && opt.warm_window == 5.0) opt.warm_window = sc.warm_window;
+  } else {
+    device_spec dev;
+    dev.name = opt.device;
+    dev.config = find_preset(opt.preset).make();
+    topo.devices.push_back(std::move(dev));
+  }
+  if (opt.trace.empty()) throw usage_error("no trace given (argument or `trace =` in the scenario)");
+  defaults.clear();
+  for (const auto& d : topo.devices) defaults.push_back(find_preset(d.config.preset).make());
+  if (opt.warm_window < 0) throw usage_error("--warm-window must be >= 0");
+  return topo;
+}
+
+/// Applies KEY=VALUE to every device, DEVICE:KEY=VALUE to one, or a topology key
+/// (sync.latency, sync.jitter, sync.loss, redirect.latency) to every sync group / the redirect.
+void apply_key(topology& topo, const std::string& key, const std::string& value, const std::string& what) {
+  auto colon = key.find(':');
+  if (colon != std::string::npos) {
+    const std::string dev = key.substr(0, colon);
+    auto i = topo.device_index(dev);
+    if (!i) throw config_error(fmt::format("{}: unknown device '{}'", what, dev));
+    apply_setting(topo.devices[*i].config, key.substr(colon + 1), value);
+    return;
+  }
+  if (key == "sync.latency" || key == "sync.jitter" || key == "sync.loss") {
+    if (topo.groups.empty()) throw config_error(fmt::format("{}: {} needs a scenario with a sync group", what, key));
+    const double v = detail::parse_number(key, value);
+    if (v < 0 || (key == "sync.loss" && v > 1))
+      throw config_error(fmt::format("bad value '{}' for {}", value, key));
+    for (auto& g : topo.groups) {
+      if (key == "sync.latency") {
+        g.latency.k = latency_model::kind::constant;
+        g.latency.a = seconds(v);
+      } else if (key == "sync.jitter") {
+        g.latency.jitter = seconds(v);
+      } else {
+        g.loss = v;
+      }
+    }
+    return;
+  }
+  if (key == "redirect.latency") {
+    const double v = detail::parse_number(key, value);
+    if (v < 0) throw config_error(fmt::format("bad value '{}' for {}", value, key));
+    topo.redirect.latency = seconds(v);
+    return;
+  }
+  for (auto& d : topo.devices) apply_setting(d.config, key, value);
+}
+
+void apply_sets(topology& topo, const std::vector<std::string>& sets) {
+  for (const auto& kv : sets) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw config_error(fmt::format("--set {}: expected KEY=VALUE", kv));
+    apply_key(topo, kv.substr(0, eq), kv.substr(eq + 1), "--set " + kv);
+  }
+}
+
+/// The bare key of "DEVICE:KEY".
+std::string bare_key(const std::string& key) {
+  auto colon = key.find(':');
+  return colon == std::string::npos ? key : key.substr(colon + 1);
+}
+
+std::string json_number(double v) {
+  if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{}", v);
+}
+
+}  // namespace
+
+std::string param_unit(const std::string& key) {
+  const std::string k = bare_key(key);
+  for (std::size_t i = 0; i < timeout_slot_count; ++i)
+    if (k == timeout_key(static_cast<timeout_slot>(i))) return "s";
+  if (k == "udp.stream_after" || k == "sync.latency" || k == "sync.jitter" || k == "redirect.latency") return "s";
+  if (k == "table.capacity") return "sessions";
+  if (k == "tcp.max_retrans_count") return "retransmissions";
+  if (k == "sync.loss") return "probability";
+  return "";
+}
+
+// ---- sweep -------------------------------------------------------------------------------------
+
+void add_sweep_command(CLI::App& app, sweep_options& opt, int* rc) {
+  auto* cmd = app.add_subcommand(
+      "sweep", "Breaks and peak sessions across values of one parameter: one pass over the trace, replays in parallel");
+  run_options& r = opt.run;
+  cmd->add_option("trace", r.trace, "pcap or pcapng file (optional when the scenario names one)");
+  cmd->add_option("--scenario", r.scenario, "TOML scenario: devices, paths, sync (docs/scenario.md)");
+  cmd->add_option("--preset", r.preset, "device preset (see `sessim presets`); without --scenario")
+      ->each([&r](const std::string&) { r.preset_given = true; });
+  cmd->add_option("--set", r.sets, "override a setting, KEY=VALUE or DEVICE:KEY=VALUE; repeatable");
+  cmd->add_flag("--cold-start", r.cold_start, "connections already open at capture start are new to the device");
+  cmd->add_option("--warm-window", r.warm_window, "seconds in which a mid-stream first packet means 'already open'");
+  cmd->add_option("--keepalive", r.keepalive, "SIDE:INTERVAL (client|server|both, e.g. client:300s): add TCP keepalives");
+  cmd->add_option("--device-name", r.device, "name of the device (default fw)");
+  cmd->add_option("--param", opt.param,
+                  "the setting to vary: a `sessim keys` key, DEVICE:KEY, or sync.latency, sync.jitter, sync.loss, redirect.latency")
+      ->required();
+  cmd->add_option("--values", opt.values, "comma-separated values, one replay each (units allowed: 30s, 5m, 2h)")
+      ->required()
+      ->delimiter(',');
+  cmd->add_option("--svg", opt.svg, "write the plot (broken by cause and peak sessions against the value) as SVG");
+  cmd->add_option("--format", r.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("-o,--output", r.output, "write the table to FILE instead of standard output");
+  cmd->add_option("--threads", opt.threads, "worker threads (default: the number of cores); output does not depend on it");
+  cmd->callback([&opt, rc] { *rc = sweep(opt); });
+}
+
+std::vector<sweep_point> run_sweep(const sweep_options& in) {
+  sweep_options opt = in;
+  std::vector<device_config> defaults;
+  topology base = build_topology(opt.run, defaults);
+  apply_sets(base, opt.run.sets);
+  if (opt.param.empty()) throw usage_error("sweep: --param is required");
+  if (opt.values.empty()) throw usage_error("sweep: --values needs at least one value");
+
+  std::vector<sweep_point> points;
+  std::vector<topology> topos;
+  for (const auto& v : opt.values) {
+    if (v.empty()) throw usage_error("sweep: empty value in --values");
+    topology t = base;
+    apply_key(t, opt.param, v, "--param " + opt.param);  // validates the value (exit 3 when bad)
+    sweep_point pt;
+    pt.value = v;
+    try {
+      pt.x = detail::parse_number(opt.param, v);
+      pt.numeric = true;
+    } catch (const config_error&) {
+      pt.numeric = false;
+    }
+    points.push_back(std::move(pt));
+    topos.push_back(std::move(t));
+  }
+  keepalive_spec ka;
+  if (!opt.run.keepalive.empty()) ka = keepalive_spec::parse(opt.run.keepalive);
+
+  replay_options ropt;
+  ropt.log.cold_start = opt.run.cold_start;
+  ropt.log.warm_window = seconds(opt.run.warm_window);
+  trace_reader reader(opt.run.trace);
+  std::vector<std::unique_ptr<replay>> replays;
+  replay_sink null_sink;  // the summaries are all a sweep needs; replay_sink's hooks do nothing
+  std::vector<lockstep_lane> lanes;
+  for (auto& t : topos) {
+    replays.push_back(std::make_unique<replay>(std::move(t), ropt));
+    lanes.push_back(lockstep_lane{replays.back().get(), &null_sink, true});
+  }
+  lockstep_options lo;
+  lo.threads = opt.threads;
+  std::vector<run_summary> sums;
+  if (ka.enabled()) {
+    keepalive_source<trace_reader> src(reader, ka);
+    sums = run_lockstep(src, lanes, lo);
+  } else {
+    sums = run_lockstep(reader, lanes, lo);
+  }
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    points[i].summary = std::move(sums[i]);
+    points[i].summary.trace = opt.run.trace;
+    points[i].summary.time_backwards = reader.stats().time_backwards;
+  }
+  return points;
+}
+
+int sweep(const sweep_options& opt) {
+  std::unique_ptr<std::ofstream> out_file, svg_file;
+  std::ostream* out = &std::cout;
+  // Validate everything before opening outputs or reading the trace.
+  std::vector<sweep_point> points;
+  {
+    if (!opt.run.output.empty()) {
+      out_file = open_out(opt.run.output);
+      out = out_file.get();
+    }
+    if (!opt.svg.empty()) svg_file = open_out(opt.svg);
+    points = run_sweep(opt);
+  }
+  const std::string unit = param_unit(opt.param);
+  const bool all_numeric = std::all_of(points.begin(), points.end(), [](const sweep_point& p) { return p.numeric; });
+
+  // Causes that occur at any point, in cause order.
+  std::vector<std::size_t> causes;
+  for (std::size_t c = 1; c < static_cast<std::size_t>(break_cause::count_); ++c)
+    for (const auto& p : points)
+      if (p.summary.broken_by_cause[c]) {
+        causes.push_back(c);
+        break;
+      }
+
+  if (opt.run.format == "json") {
+    fmt::print(*out, "{{\"param\": {}, \"points\": [", report::json_str(opt.param));
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      const auto& p = points[i];
+      fmt::print(*out, "{}\n  {{\"value\": {}, \"broken\": {}, \"broken_by_cause\": {{", i ? "," : "",
+                 p.numeric ? json_number(p.x) : report::json_str(p.value), p.summary.broken);
+      bool first = true;
+      for (std::size_t c = 1; c < p.summary.broken_by_cause.size(); ++c) {
+        if (!p.summary.broken_by_cause[c]) continue;
+        fmt::print(*out, "{}{}: {}", first ? "" : ", ", report::json_str(cause_name(static_cast<break_cause>(c))),
+                   p.summary.broken_by_cause[c]);
+        first = false;
+      }
+      fmt::print(*out, "}}, \"peak_sessions\": {}}}", p.summary.peak_sessions);
+    }
+    *out << (points.empty() ? "]}\n" : "\n]}\n");
+  } else {
+    const auto& s0 = points.front().summary;
+    fmt::print(*out, "sessim {} sweep: {}\n", version(), opt.run.trace.empty() ? s0.trace : opt.run.trace);
+    fmt::print(*out, "{} = {}{}; {} frames, {} connections, one pass\n\n", opt.param,
+               fmt::join(opt.values, ", "), unit.empty() ? "" : " (" + unit + ")", s0.frames, s0.connections);
+    std::vector<std::string> head = {opt.param, "broken"};
+    for (std::size_t c : causes) head.emplace_back(cause_name(static_cast<break_cause>(c)));
+    head.emplace_back("peak_sessions");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& p : points) {
+      std::vector<std::string> r = {p.value, std::to_string(p.summary.broken)};
+      for (std::size_t c : causes) r.push_back(std::to_string(p.summary.broken_by_cause[c]));
+      r.push_back(std::to_string(p.summary.peak_sessions));
+      rows.push_back(std::move(r));
+    }
+    std::vector<std::size_t> w(head.size());
+    for (std::size_t j = 0; j < head.size(); ++j) {
+      w[j] = head[j].size();
+      for (const auto& r : rows) w[j] = std::max(w[j], r[j].size());
+    }
+    for (std::size_t j = 0; j < head.size(); ++j) fmt::print(*out, "{}{:>{}}", j ? "  " : "", head[j], w[j]);
+    *out << "\n";
+    for (const auto& r : rows) {
+      for (std::size_t j = 0; j < r.size(); ++j) fmt::print(*out, "{}{:>{}}", j ? "  " : "", r[j], w[j]);
+      *out << "\n";
+    }
+  }
+  out->flush();
+  if (out_file) close_out(*out_file, opt.run.output);
+
+  if (svg_file) {
+    report::sweep_plot plot;
+    plot.param = opt.param;
+    plot.unit = unit;
+    plot.numeric = all_numeric;
+    plot.title = fmt::format("Broken connections and peak sessions vs {}", opt.param);
+    for (const auto& p : points) {
+      plot.labels.push_back(p.value);
+      plot.x.push_back(p.x);
+      plot.broken.push_back(static_cast<double>(p.summary.broken));
+      plot.peak.push_back(static_cast<double>(p.summary.peak_sessions));
+    }
+    for (std::size_t c : causes) {
+      std::vector<double> ys;
+      for (const auto& p : points) ys.push_back(static_cast<double>(p.summary.broken_by_cause[c]));
+      plot.causes.emplace_back(std::string(cause_name(static_cast<break_cause>(c))), std::move(ys));
+    }
+    report::write_sweep_svg(*svg_file, plot);
+    close_out(*svg_file, opt.svg);
+  }
+  return 0;
+}
+
+// ---- run_extras --------------------------------------------------------------------------------
+
+namespace {
+
+/// Passes everything through except the last `keep` characters, which end() can replace.
+class tail_buf final : public std::streambuf {
+ public:
+  tail_buf(std::streambuf* dst, std::size_t keep) : dst_(dst), keep_(keep) {}
+  const std::string& held() const { return held_; }
+  void replace_held(const std::string& s) {
+    held_.clear();
+    dst_->sputn(s.data(), static_cast<std::streamsize>(s.size()));
+  }
+  void release() {
+    dst_->sputn(held_.data(), static_cast<std::streamsize>(held_.size()));
+    held_.clear();
+  }
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+    const char c = traits_type::to_char_type(ch);
+    xsputn(&c, 1);
+    return ch;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    held_.append(s, static_cast<std::size_t>(n));
+    if (held_.size() > keep_) {
+      const std::size_t emit = held_.size() - keep_;
+      if (dst_->sputn(held_.data(), static_cast<std::streamsize>(emit)) != static_cast<std::streamsize>(emit)) return 0;
+      held_.erase(0, emit);
+    }
+    return n;
+  }
+  int sync() override { return dst_->pubsync(); }
+
+ private:
+  std::streambuf* dst_;
+  std::size_t keep_;
+  std::string held_;
+};
+
+/// What the keepalive comparison remembers of a broken connection.
+struct broken_brief {
+  std::uint64_t id = 0;
+  std::string proto, client, server;
+  std::uint64_t frame = 0;
+  sim_time time = 0;
+  break_cause cause = break_cause::none;
+};
+
+broken_brief brief_of(const connection& c) {
+  return {c.id, std::string(proto_name(c.proto())), c.client(), c.server(), c.brk.frame, c.brk.time, c.brk.cause};
+}
+
+/// Remembers the broken connections of a replay.
+class broken_recorder final : public replay_sink {
+ public:
+  void on_connection(const connection& c) override {
+    if (c.broken) broken[c.id] = brief_of(c);
+  }
+  std::map<std::uint64_t, broken_brief> broken;
+};
+
+/// Forwards to several sinks, in order.
+class fan_sink final : public replay_sink {
+ public:
+  std::vector<replay_sink*> to;
+  void on_verdict(const packet_view& p, std::string_view d, verdict v, std::string_view r) override {
+    for (auto* s : to) s->on_verdict(p, d, v, r);
+  }
+  void on_delivered(const packet_view& p) override {
+    for (auto* s : to) s->on_delivered(p);
+  }
+  void on_injected(sim_time t, std::string_view d, const injected_rst& r, bool v6) override {
+    for (auto* s : to) s->on_injected(t, d, r, v6);
+  }
+  void on_connection(const connection& c) override {
+    for (auto* s : to) s->on_connection(c);
+  }
+};
+
+}  // namespace
+
+struct run_extras::impl {
+  const run_options& opt;
+  topology topo;
+  trace_reader& reader;
+  const report::run_info& info;
+  keepalive_spec ka;
+  keepalive_stats ka_stats;
+  std::ostream* out = nullptr;
+  std::unique_ptr<tail_buf> tail;
+  std::unique_ptr<std::ostream> wrapped;
+  std::unique_ptr<std::ofstream> html_file;
+  std::unique_ptr<report::html_writer> html;
+  broken_recorder with, without;
+  std::unique_ptr<replay> main, base;
+
+  impl(const run_options& o, const topology& t, trace_reader& r, const report::run_info& i)
+      : opt(o), topo(t), reader(r), info(i) {
+    if (!opt.keepalive.empty()) ka = keepalive_spec::parse(opt.keepalive);
+    if (!opt.html.empty()) html_file = open_out(opt.html);
+  }
+
+  std::string rel(sim_time t) const { return report::rel(info, t); }
+
+  /// The saved and newly broken connections, in id order.
+  std::pair<std::vector<broken_brief>, std::vector<broken_brief>> compare() const {
+    std::vector<broken_brief> saved, newly;
+    for (const auto& [id, b] : without.broken)
+      if (!with.broken.count(id)) saved.push_back(b);
+    for (const auto& [id, b] : with.broken)
+      if (!without.broken.count(id)) newly.push_back(b);
+    return {saved, newly};
+  }
+
+  std::string brief_text(const broken_brief& b) const {
+    std::string where = b.frame ? fmt::format("frame {}, t={} s", b.frame, rel(b.time)) : fmt::format("t={} s", rel(b.time));
+    return fmt::format("#{:<5} {:<5} {} -> {}  ({}, {})", b.id, b.proto, b.client, b.server, where, cause_name(b.cause));
+  }
+
+  std::string brief_json(const broken_brief& b) const {
+    return fmt::format("{{\"id\": {}, \"proto\": {}, \"client\": {}, \"server\": {}, \"break\": {{\"frame\": {}, \"time\": {}, \"cause\": {}}}}}",
+                       b.id, report::json_str(b.proto), report::json_str(b.client), report::json_str(b.server),
+                       b.frame ? std::to_string(b.frame) : "null", rel(b.time), report::json_str(cause_name(b.cause)));
+  }
+};
+
+run_extras::run_extras(const run_options& opt, const topology& topo, trace_reader& reader, const report::run_info& info)
+    : impl_(std::make_unique<impl>(opt, topo, reader, info)) {}
+
+run_extras::~run_extras() {
+  if (impl_ && impl_->wrapped) impl_->wrapped->flush();
+}
+
+bool run_extras::active() const { return impl_->ka.enabled() || impl_->html_file != nullptr; }
+
+std::ostream& run_extras::wrap(std::ostream& out) {
+  impl_->out = &out;
+  if (!impl_->ka.enabled() || impl_->opt.format != "json") return out;
+  impl_->tail = std::make_unique<tail_buf>(out.rdbuf(), 3);
+  impl_->wrapped = std::make_unique<std::ostream>(impl_->tail.get());
+  return *impl_->wrapped;
+}
+
+run_summary run_extras::run(const replay_options& ropt, replay_sink& sink) {
+  impl& m = *impl_;
+  m.main = std::make_unique<replay>(m.topo, ropt);
+  fan_sink fan;
+  fan.to.push_back(&sink);
+  if (m.html_file) {
+    m.html = std::make_unique<report::html_writer>(*m.html_file, m.info, *m.main);
+    fan.to.push_back(m.html.get());
+  }
+  lockstep_options one;
+  one.threads = 1;  // the report sinks read the reader's current frame: stay in this thread
+  if (!m.ka.enabled()) return run_lockstep(m.reader, {lockstep_lane{m.main.get(), &fan, true}}, one).front();
+  fan.to.push_back(&m.with);
+  m.base = std::make_unique<replay>(m.topo, ropt);
+  keepalive_source<trace_reader> src(m.reader, m.ka);
+  std::vector<run_summary> s = run_lockstep(
+      src, {lockstep_lane{m.main.get(), &fan, true}, lockstep_lane{m.base.get(), &m.without, false}}, one);
+  m.ka_stats = src.stats();
+  return s.front();
+}
+
+void run_extras::end(const run_summary& s) {
+  impl& m = *impl_;
+  if (m.ka.enabled()) {
+    auto [saved, newly] = m.compare();
+    const std::string side(keepalive_side_name(m.ka.side));
+    if (m.opt.format == "json" && m.tail && m.tail->held() == "\n}\n") {
+      std::string j = fmt::format(
+          ",\n  \"keepalive\": {{\"side\": {}, \"interval\": {}, \"answer_delay\": {}, \"probes\": {}, \"answers\": {}, "
+          "\"held_back\": {}, \"connections_probed\": {}, \"broken_without\": {}, \"broken_with\": {},\n    \"saved_by_keepalive\": [",
+          report::json_str(side), format_seconds(m.ka.interval), format_seconds(m.ka.answer_delay), m.ka_stats.probes,
+          m.ka_stats.answers, m.ka_stats.held_back, m.ka_stats.connections, m.without.broken.size(), m.with.broken.size());
+      for (std::size_t i = 0; i < saved.size(); ++i) j += fmt::format("{}\n      {}", i ? "," : "", m.brief_json(saved[i]));
+      j += saved.empty() ? "],\n    \"broken_by_keepalive\": [" : "\n    ],\n    \"broken_by_keepalive\": [";
+      for (std::size_t i = 0; i < newly.size(); ++i) j += fmt::format("{}\n      {}", i ? "," : "", m.brief_json(newly[i]));
+      j += newly.empty() ? "]}\n}\n" : "\n    ]}\n}\n";
+      m.tail->replace_held(j);
+      m.wrapped->flush();
+    } else if (m.opt.format == "text") {
+      std::ostream& o = *m.out;
+      fmt::print(o, "\nKEEPALIVE {} every {} s (answered after {} s): {} probe(s) in {} connection(s){}\n", side,
+                 format_seconds(m.ka.interval), format_seconds(m.ka.answer_delay), m.ka_stats.probes,
+                 m.ka_stats.connections,
+                 m.ka_stats.held_back ? fmt::format(", {} held back (unacknowledged data)", m.ka_stats.held_back) : "");
+      fmt::print(o, "  broken without keepalives {}, with {}\n", m.without.broken.size(), m.with.broken.size());
+      fmt::print(o, "  saved by keepalive ({}){}\n", saved.size(), saved.empty() ? ": none" : "");
+      for (const auto& b : saved) fmt::print(o, "    {}\n", m.brief_text(b));
+      if (!newly.empty()) {
+        fmt::print(o, "  broken only with keepalives ({})\n", newly.size());
+        for (const auto& b : newly) fmt::print(o, "    {}\n", m.brief_text(b));
+      }
+      o.flush();
+    } else if (m.tail) {
+      m.tail->release();
+    }
+    if (m.html) {
+      std::string h = fmt::format("<p>{} sends a keepalive after every {} s of idle time (answered after {} s): {} probe(s) in {} "
+                                  "connection(s). Broken without keepalives: {}, with: {}.</p>\n",
+                                  side, format_seconds(m.ka.interval), format_seconds(m.ka.answer_delay), m.ka_stats.probes,
+                                  m.ka_stats.connections, m.without.broken.size(), m.with.broken.size());
+      h += fmt::format("<p><b>Saved by keepalive ({})</b></p>\n", saved.size());
+      if (!saved.empty()) {
+        h += "<table class=\"saved\"><tr><th>#</th><th>proto</th><th>client</th><th>server</th><th>without keepalive</th></tr>\n";
+        for (const auto& b : saved)
+          h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} at {}</td></tr>\n", b.id, b.proto,
+                           report::xml_escape(b.client), report::xml_escape(b.server), cause_name(b.cause),
+                           b.frame ? fmt::format("frame {}", b.frame) : fmt::format("t={} s", m.rel(b.time)));
+        h += "</table>\n";
+      }
+      m.html->add_section("Keepalive " + m.ka.str(), h);
+    }
+  }
+  if (m.html) {
+    m.html->end(s);
+    close_out(*m.html_file, m.opt.html);
+  }
+}
+
+}  // namespace sessim::cli
