@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""compare.py - run one capture through the real Linux conntrack (ct-oracle) and through
+sessim's `linux` preset with the same settings, and print a per-frame diff table.
+
+  tests/oracle/compare.py CAPTURE [--established S] [--other S] [--timeout NAME=S ...]
+                          [--loose 0|1] [--liberal 0|1] [--speedup F]
+                          [--kernel-json FILE | --save-kernel FILE]
+                          [--record NAME] [--all] [--sessim PATH]
+
+The kernel run needs root and /work/shared/tools/ct-oracle (or --ct-oracle PATH). With
+--kernel-json the kernel result of an earlier run (ct-oracle --json / WORKDIR/result.json) is
+reused, so the comparison (and --record) can be repeated without root and without waiting.
+
+sessim gets, from the kernel result, exactly the timeouts the kernel used
+(timeouts_effective_capture_s: capture seconds after the sysctl's 1 s rounding), plus
+udp.stream_after = 2*F and tcp.syn_sent2 = 120*F (neither is scaled by --speedup in the
+kernel: the UDP stream rule is a fixed 2 s and SYN_SENT2 has no sysctl) and --cold-start.
+
+--record NAME writes tests/oracle/expected/NAME.csv (kernel verdicts, SKIPPED frames left out)
+with a header line naming the capture, its sha256, the ct-oracle settings and the sessim
+settings that oracle_regression_test.cpp replays.
+"""
+import argparse
+import collections
+import csv
+import datetime
+import hashlib
+import ipaddress
+import json
+import os
+import shlex
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+SHARED_TRACES = os.path.normpath(os.path.join(ROOT, "..", "shared", "traces"))
+DEFAULT_ORACLE = os.path.normpath(os.path.join(ROOT, "..", "shared", "tools", "ct-oracle"))
+DEFAULT_SESSIM = os.path.join(ROOT, "build-oracle", "sessim")
+
+# ct-oracle timeout name -> sessim key
+KEYMAP = {
+    "tcp_syn_sent": "tcp.syn_sent", "tcp_syn_recv": "tcp.syn_recv",
+    "tcp_established": "tcp.established", "tcp_fin_wait": "tcp.fin_wait",
+    "tcp_close_wait": "tcp.close_wait", "tcp_last_ack": "tcp.last_ack",
+    "tcp_time_wait": "tcp.time_wait", "tcp_close": "tcp.close",
+    "tcp_max_retrans": "tcp.max_retrans", "tcp_unacknowledged": "tcp.unacknowledged",
+    "udp": "udp.timeout", "udp_stream": "udp.stream", "icmp": "icmp.timeout",
+    "generic": "generic.timeout",
+}
+TICK = 0.004  # kernel HZ=250
+
+
+def fmt_num(v):
+    v = float(v)
+    return ("%d" % v) if v == int(v) else ("%g" % v)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for b in iter(lambda: f.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+
+def capture_ref(path):
+    """How the regression test finds the capture: traces/X (project) or shared:X."""
+    ap = os.path.abspath(path)
+    if ap.startswith(os.path.join(ROOT, "traces") + os.sep):
+        return os.path.relpath(ap, ROOT)
+    if ap.startswith(SHARED_TRACES + os.sep):
+        return "shared:" + os.path.relpath(ap, SHARED_TRACES)
+    return ap
+
+
+def oracle_args(a):
+    """The ct-oracle run options (also the 'settings=' of a recorded expectation)."""
+    out = []
+    if a.established is not None:
+        out += ["--established", fmt_num(a.established)]
+    if a.other is not None:
+        out += ["--other", fmt_num(a.other)]
+    for opt in ("udp", "udp_stream", "icmp"):
+        v = getattr(a, opt)
+        if v is not None:
+            out += ["--" + opt.replace("_", "-"), fmt_num(v)]
+    for kv in a.timeout:
+        out += ["--timeout", kv]
+    out += ["--loose", str(a.loose), "--liberal", str(a.liberal), "--speedup", fmt_num(a.speedup)]
+    for c in a.client_net:
+        out += ["--client-net", c]
+    for c in a.server_net:
+        out += ["--server-net", c]
+    return out
+
+
+def sessim_settings(kres, speedup):
+    s = kres["settings"]
+    eff = s["timeouts_effective_capture_s"]
+    sets = []
+    for k, key in KEYMAP.items():
+        sets.append("%s=%s" % (key, fmt_num(eff[k])))
+    sets.append("tcp.syn_sent2=%s" % fmt_num(120 * speedup))
+    sets.append("udp.stream_after=%s" % fmt_num(2 * speedup))
+    sets.append("tcp.loose=%d" % s["loose"])
+    sets.append("tcp.be_liberal=%d" % s["be_liberal"])
+    return sets
+
+
+def run_kernel(a, capture):
+    wd = a.workdir or tempfile.mkdtemp(prefix="oracle-")
+    js = os.path.join(wd, "kernel.json")
+    cmd = [a.ct_oracle, "run", capture] + oracle_args(a) + [
+        "--max-packets", str(a.max_packets), "--max-wall", fmt_num(a.max_wall),
+        "--json", js, "--workdir", wd, "-q"]
+    print("# kernel: " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
+    r = subprocess.run(cmd)
+    if r.returncode != 0:
+        sys.exit("ct-oracle failed (rc %d)" % r.returncode)
+    with open(js) as f:
+        kres = json.load(f)
+    if a.save_kernel:
+        with open(a.save_kernel, "w") as f:
+            json.dump(kres, f)
+    return kres
+
+
+def run_sessim(a, capture, sets):
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tf:
+        out = tf.name
+    cmd = [a.sessim, "run", capture, "--preset", "linux", "--cold-start"]
+    for s in sets:
+        cmd += ["--set", s]
+    cmd += ["--verdicts", out, "-o", os.devnull]
+    print("# sessim: " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
+    r = subprocess.run(cmd)
+    if r.returncode != 0:
+        sys.exit("sessim failed (rc %d)" % r.returncode)
+    res = {}
+    with open(out) as f:
+        for row in csv.DictReader(f):
+            res[int(row["frame"])] = (row["verdict"], row["reason"], float(row["time"]))
+    os.unlink(out)
+    return res
+
+
+# ------------------------------------------------------------------ flow gaps (for the tick note)
+def read_frames(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    out = []
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        e = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+        off = 24
+        while off + 16 <= len(data):
+            sec, frac, incl, _ = struct.unpack(e + "IIII", data[off:off + 16])
+            out.append(sec + frac / (1e9 if nano else 1e6))
+            off += 16 + incl
+    return out
+
+
+def flow_of(k):
+    """Bidirectional flow id from the ct-oracle packet description (rewritten addresses)."""
+    pk = k.get("pkt") or ""
+    parts = pk.split()
+    if len(parts) >= 4 and parts[2] == ">":
+        a, b = parts[1], parts[3].rstrip(":")
+        return (parts[0],) + tuple(sorted([a, b]))
+    return None
+
+
+def near_boundary(kpk, timeouts, speedup):
+    """frame -> text when its gap since the previous frame of the same flow is within one
+    kernel tick (x speedup) of a timeout."""
+    last = {}
+    notes = {}
+    tol = TICK * speedup + 1e-6
+    for k in kpk:
+        if k["t"] is None:
+            continue
+        f = flow_of(k)
+        if f is None:
+            continue
+        if f in last:
+            gap = k["t"] - last[f]
+            for name, T in timeouts.items():
+                if abs(gap - T) <= tol:
+                    notes[k["idx"]] = "gap %.4f ~ %s %g (tick tolerance %.3f)" % (gap, name, T, tol)
+        last[f] = k["t"]
+    return notes
+
+
+def run_probe(a, capture, sets):
+    cmd = [a.probe, capture] + sets
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("ct_probe failed: %s" % r.stderr)
+    rows = {}
+    for row in csv.DictReader(r.stdout.splitlines()):
+        rows[int(row["frame"])] = row
+    return rows
+
+
+def state_diffs(k, pr, speedup):
+    """Differences in ct state, TCP state, timeout, ASSURED and destroyed entries between the
+    kernel's frame record and the probe's row (both forwarded or both dropped)."""
+    out = []
+    if pr is None or pr["verdict"] in ("skip",) or pr["reason"] == "fragment":
+        return out
+    kst = k.get("ctstate") or ""
+    if k["verdict"] == "FORWARDED" and kst in ("NEW", "ESTABLISHED", "RELATED") and pr["ctstate"] != kst:
+        out.append("ctstate %s/%s" % (kst, pr["ctstate"]))
+    evs = k.get("events") or []
+    destroyed = any(e.startswith("DESTROY") for e in evs)
+    ended = bool(pr["ended"])
+    # kernel DESTROY on a frame: its lookup found the entry expired (or the packet killed it).
+    # sessim may have ended the entry earlier without the kernel reporting it on this frame
+    # (the kernel's GC can reap an expired entry before the flow's next packet), so only a
+    # kernel DESTROY that sessim does not have is a difference.
+    if destroyed and not ended:
+        out.append("destroy yes/no")
+    for e in evs:
+        parts = e.split("/")
+        if parts[0] not in ("NEW", "UPDATE"):
+            continue
+        tstate, tk, assured = None, None, "ASSURED" in parts
+        for x in parts[1:]:
+            if x.startswith("t="):
+                tk = int(x[2:])
+            elif x not in ("UNREPLIED", "ASSURED", "SEEN_REPLY"):
+                tstate = x
+        if pr["tcpstate"] == "GONE":
+            out.append("entry %s/%s" % (e, pr["tcpstate"]))
+            continue
+        if tstate and tstate != pr["tcpstate"]:
+            out.append("tcpstate %s/%s" % (tstate, pr["tcpstate"]))
+        if tk is not None and pr["timeout"] not in ("-", ""):
+            tp = float(pr["timeout"]) / speedup
+            if not (-0.01 <= tp - tk < 1.5):
+                out.append("timeout %gs/%gs" % (tk * speedup, float(pr["timeout"])))
+        if assured != ("A" in pr["status"]):
+            out.append("assured %s/%s" % ("yes" if assured else "no", "yes" if "A" in pr["status"] else "no"))
+    return out
+
+
+def kv(v):
+    return {"FORWARDED": "forward", "DROPPED": "drop"}.get(v, v.lower())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("capture")
+    ap.add_argument("--established", type=float)
+    ap.add_argument("--other", type=float)
+    ap.add_argument("--udp", type=float)
+    ap.add_argument("--udp-stream", type=float)
+    ap.add_argument("--icmp", type=float)
+    ap.add_argument("--timeout", action="append", default=[], metavar="NAME=S")
+    ap.add_argument("--loose", type=int, default=1, choices=(0, 1))
+    ap.add_argument("--liberal", type=int, default=0, choices=(0, 1))
+    ap.add_argument("--speedup", type=float, default=1.0)
+    ap.add_argument("--client-net", action="append", default=[])
+    ap.add_argument("--server-net", action="append", default=[])
+    ap.add_argument("--max-packets", type=int, default=20000)
+    ap.add_argument("--max-wall", type=float, default=600)
+    ap.add_argument("--ct-oracle", default=DEFAULT_ORACLE)
+    ap.add_argument("--sessim", default=DEFAULT_SESSIM)
+    ap.add_argument("--kernel-json", help="reuse this kernel result instead of running ct-oracle")
+    ap.add_argument("--save-kernel", help="save the kernel result (JSON) here")
+    ap.add_argument("--workdir")
+    ap.add_argument("--record", metavar="NAME", help="write tests/oracle/expected/NAME.csv")
+    ap.add_argument("--all", action="store_true", help="print every frame, not only differences")
+    ap.add_argument("--summary-only", action="store_true")
+    ap.add_argument("--states", action="store_true",
+                    help="also compare ct state, TCP state, timeouts and ASSURED per frame (needs ct_probe, "
+                         "see build_probe.sh)")
+    ap.add_argument("--probe", default=os.path.join(ROOT, "build-oracle", "ct_probe"))
+    a = ap.parse_args()
+
+    capture = os.path.abspath(a.capture)
+    if a.kernel_json:
+        with open(a.kernel_json) as f:
+            kres = json.load(f)
+        ks = kres["settings"]
+        if abs(float(ks["speedup"]) - a.speedup) > 1e-9 or ks["loose"] != a.loose or ks["be_liberal"] != a.liberal:
+            sys.exit("--kernel-json was recorded with speedup=%s loose=%s liberal=%s; pass the same options"
+                     % (ks["speedup"], ks["loose"], ks["be_liberal"]))
+    else:
+        kres = run_kernel(a, capture)
+    speedup = float(kres["settings"]["speedup"])
+    sets = sessim_settings(kres, speedup)
+    sres = run_sessim(a, capture, sets)
+
+    eff = kres["settings"]["timeouts_effective_capture_s"]
+    tmo = dict(eff)
+    tmo["udp_stream_after"] = 2 * speedup
+    notes = near_boundary(kres["packets"], tmo, speedup)
+
+    probe = run_probe(a, capture, sets) if a.states else {}
+    rows, agree, compared, skipped = [], 0, 0, 0
+    sdiff = []
+    counts = collections.Counter()
+    for k in kres["packets"]:
+        i = k["idx"]
+        kvd = kv(k["verdict"])
+        s = sres.get(i)
+        if k["verdict"] == "SKIPPED":
+            skipped += 1
+            continue
+        compared += 1
+        sv = s[0] if s else "?"
+        same = kvd == sv
+        agree += same
+        counts[(kvd, sv)] += 1
+        if a.all or not same:
+            rows.append((i, k, s, same))
+        if a.states and same:
+            d = state_diffs(k, probe.get(i), speedup)
+            if d:
+                sdiff.append((i, k, probe.get(i), d))
+
+    name = os.path.basename(capture)
+    print("# capture %s  settings: %s" % (capture_ref(capture), " ".join(oracle_args(a))))
+    print("# sessim: %s" % " ".join(sets))
+    if kres["settings"].get("timeouts_distorted_by_rounding"):
+        print("# WARNING rounded timeouts: %s" % kres["settings"]["timeouts_distorted_by_rounding"])
+    if not a.summary_only:
+        print("%6s %12s %3s | %-7s %-11s %-5s %-40s | %-7s %-16s | %s" % (
+            "frame", "t", "dir", "kernel", "ctstate", "ctdir", "kernel reason / events", "sessim", "reason", "packet"))
+        for i, k, s, same in rows:
+            kr = k.get("reason") or ""
+            ev = " ".join(k.get("events") or [])
+            kre = (kr + (" | " if kr and ev else "") + ev)
+            mark = "  " if same else "!!"
+            note = (" [" + notes[i] + "]") if (i in notes and not same) else ""
+            print("%s%4d %12.6f %3s | %-7s %-11s %-5s %-40s | %-7s %-16s | %s%s" % (
+                mark, i, k["t"] if k["t"] is not None else -1, k["dir"] or "-", kv(k["verdict"]),
+                k["ctstate"] or "-", k["ctdir"] or "-", kre, s[0] if s else "?", s[1] if s else "?",
+                k.get("pkt") or "", note))
+    if a.states:
+        for i, k, pr, d in sdiff:
+            print("~~%4d %12.6f %3s | kernel %-11s %-44s | sessim %s %s %s %ss %s %s | %s | %s" % (
+                i, k["t"], k["dir"], k["ctstate"], " ".join(k.get("events") or []), pr["ctstate"], pr["tcpstate"],
+                pr["slot"], pr["timeout"], pr["status"], pr["ended"], "; ".join(d), k.get("pkt") or ""))
+        print("# %s: %d frames with equal verdicts differ in state" % (name, len(sdiff)))
+    print("# %s: %d/%d frames agree (%d skipped by the kernel); kernel/sessim: %s" % (
+        name, agree, compared, skipped, ", ".join("%s/%s %d" % (x, y, n) for (x, y), n in sorted(counts.items()))))
+
+    if a.record:
+        path = os.path.join(HERE, "expected", a.record + ".csv")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write("# capture=%s, sha256=%s, kernel=%s, settings=%s, sessim=%s, recorded=%s, agree=%d/%d\n" % (
+                capture_ref(capture), sha256(capture), kres["settings"].get("kernel", "?"),
+                " ".join(oracle_args(a)), " ".join(sets), datetime.date.today().isoformat(), agree, compared))
+            f.write("frame,verdict\n")
+            for k in kres["packets"]:
+                if k["verdict"] in ("FORWARDED", "DROPPED"):
+                    f.write("%d,%s\n" % (k["idx"], kv(k["verdict"])))
+        print("# recorded %s" % os.path.relpath(path, ROOT))
+    return 0 if agree == compared else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+// ct_probe: replays a capture through one `linux`-preset session_device (cold start) and prints,
+// per frame, what ct-oracle prints for the kernel: verdict, ct state (NEW / ESTABLISHED /
+// RELATED / INVALID), TCP state and remaining timeout after the packet, status bits, and the
+// sessions that ended at that frame (expired / reopened / killed). compare.py --states uses it
+// to find state and timer differences that do not (yet) change a verdict.
+//
+// Not part of the build (debug tool; it opens the device's private table). Build it with
+//   tests/oracle/build_probe.sh [BUILD_DIR]     (default build-oracle; needs libsessim_trace.a)
+// Usage: ct_probe TRACE [KEY=VALUE ...]         (keys as `sessim keys`)
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+// Everything session_device.hpp includes comes first, so that only session_device itself is
+// compiled with its private members opened.
+#include "sessim/core/packet.hpp"
+#include "sessim/core/session_table.hpp"
+#include "sessim/core/verdict.hpp"
+#include "sessim/device/tracking_key.hpp"
+#include "sessim/policy/device_config.hpp"
+#include "sessim/tcp/conntrack_tcp.hpp"
+#define private public
+#include "sessim/device/session_device.hpp"
+#undef private
+#include "sessim/policy/presets/linux.hpp"
+#include "sessim/trace/trace_reader.hpp"
+
+using namespace sessim;
+
+static const char* slot_name(timeout_slot s) {
+  switch (s) {
+    case timeout_slot::tcp_syn_sent: return "syn_sent";
+    case timeout_slot::tcp_syn_recv: return "syn_recv";
+    case timeout_slot::tcp_established: return "established";
+    case timeout_slot::tcp_fin_wait: return "fin_wait";
+    case timeout_slot::tcp_close_wait: return "close_wait";
+    case timeout_slot::tcp_last_ack: return "last_ack";
+    case timeout_slot::tcp_time_wait: return "time_wait";
+    case timeout_slot::tcp_close: return "close";
+    case timeout_slot::tcp_syn_sent2: return "syn_sent2";
+    case timeout_slot::tcp_max_retrans: return "max_retrans";
+    case timeout_slot::tcp_unacknowledged: return "unacknowledged";
+    case timeout_slot::udp_unreplied: return "udp";
+    case timeout_slot::udp_stream: return "udp_stream";
+    case timeout_slot::icmp: return "icmp";
+    case timeout_slot::generic: return "generic";
+    default: return "?";
+  }
+}
+
+static const char* end_name(session_end_kind k) {
+  switch (k) {
+    case session_end_kind::expired: return "EXPIRED";
+    case session_end_kind::evicted: return "EVICTED";
+    case session_end_kind::killed: return "KILLED";
+    case session_end_kind::reopened: return "REOPENED";
+  }
+  return "?";
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: ct_probe TRACE [KEY=VALUE ...]\n");
+    return 2;
+  }
+  device_config cfg = presets::make_linux();
+  for (int i = 2; i < argc; ++i) {
+    std::string kv = argv[i];
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "bad setting %s\n", argv[i]);
+      return 2;
+    }
+    apply_setting(cfg, kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  session_device dev("fw", cfg);
+  trace_reader reader(argv[1]);
+  packet_view p;
+  skip_reason why = skip_reason::none;
+  std::uint64_t frame = 0;
+  sim_time t0 = 0;
+  // Sessions that ended, by original tuple, until a frame of that flow shows them (the kernel
+  // destroys an expired entry when a packet's lookup finds it, so it reports the DESTROY on the
+  // flow's next frame; sessim expires it at its deadline).
+  std::map<flow_key, std::string> ends;
+  auto on_end = [&](const session_end& e) {
+    std::string s = end_name(e.kind);
+    if (e.orig.proto == 6) s += std::string("/") + tcp::ct_state_name(e.tcp_state);
+    ends[e.orig] = s;
+  };
+  auto take_end = [&](const flow_key& k) {
+    std::string out;
+    for (const flow_key& x : {k, k.reversed()}) {
+      auto it = ends.find(x);
+      if (it == ends.end()) continue;
+      out += (out.empty() ? "" : " ") + it->second;
+      ends.erase(it);
+    }
+    return out;
+  };
+  std::printf("frame,time,verdict,reason,ctstate,ctdir,tcpstate,slot,timeout,status,ended\n");
+  verdict last_v = verdict::forward;
+  while (reader.next(p, why)) {
+    ++frame;
+    if (frame == 1) t0 = p.ts;
+    dev.expire_until(p.ts, on_end);
+    if (why != skip_reason::none) {
+      std::printf("%llu,%.6f,skip,%s,-,-,-,-,-,-,\n", static_cast<unsigned long long>(frame),
+                  to_seconds(p.ts - t0), std::string(skip_reason_name(why)).c_str());
+      continue;
+    }
+    if (!p.l4_header) {
+      std::printf("%llu,%.6f,%s,fragment,-,-,-,-,-,-,\n", static_cast<unsigned long long>(frame),
+                  to_seconds(p.ts - t0), last_v == verdict::forward ? "forward" : "drop");
+      continue;
+    }
+    // ct state as the kernel's FORWARD rule would see it
+    int dir0 = 0;
+    flow_key k = tracking_key(p);
+    std::string ended = take_end(k);
+    session* before = dev.table_.find(k, dir0);
+    const bool seen_reply_before = before && (before->status & tcp::status::seen_reply);
+    decision d = dev.process(p, p.ts, false, on_end);
+    last_v = d.v;
+    std::string ctstate, ctdir = "-", tstate = "-", slot = "-", tmo = "-", st = "-";
+    if (d.v != verdict::forward) {
+      ctstate = "INVALID";
+    } else if (d.why == reason::related) {
+      ctstate = "RELATED";
+    } else if (d.why == reason::untracked) {
+      ctstate = "UNTRACKED";
+    } else {
+      const bool reply = d.dir == 1;
+      ctdir = reply ? "reply" : "orig";
+      if (reply) ctstate = "ESTABLISHED";
+      else if (d.created || !seen_reply_before) ctstate = "NEW";
+      else ctstate = "ESTABLISHED";
+      int dir1 = 0;
+      session* s = dev.table_.find(tracking_key(p), dir1);
+      if (s) {
+        if (s->key.proto == 6) tstate = tcp::ct_state_name(s->l4.tcp.st());
+        slot = slot_name(s->slot);
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.6f", to_seconds(s->deadline - p.ts));
+        tmo = buf;
+        st.clear();
+        if (s->status & tcp::status::seen_reply) st += "R";
+        if (s->status & tcp::status::assured) st += "A";
+        if (st.empty()) st = "U";
+      } else {
+        tstate = "GONE";
+      }
+    }
+    if (std::string more = take_end(k); !more.empty()) ended += (ended.empty() ? "" : " ") + more;
+    std::printf("%llu,%.6f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", static_cast<unsigned long long>(frame),
+                to_seconds(p.ts - t0), d.v == verdict::forward ? "forward" : "drop",
+                std::string(reason_name(d.why)).c_str(), ctstate.c_str(), ctdir.c_str(), tstate.c_str(),
+                slot.c_str(), tmo.c_str(), st.c_str(), ended.c_str());
+  }
+  return 0;
+}

@@ -1,0 +1,85 @@
+#!/bin/bash
+# Re-records every kernel expectation in tests/oracle/expected/ (needs root, the ct-oracle tool
+# and its packages; see tests/oracle/README.md). One ct-oracle run at a time; ~25 min in total.
+#   sudo tests/oracle/record_all.sh [NAME-GLOB]
+# KERNEL_CACHE=DIR keeps each kernel result as DIR/NAME.json and reuses it when present (to
+# re-derive the CSVs, e.g. after a format change, without re-running the kernel).
+# Names: <capture>-<settings>: e=established, o=other (all other timeouts), u=udp, i=icmp,
+# l=loose, lib=be_liberal, def=kernel defaults; timeouts in capture seconds.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+shared=$(cd "$root/../shared/traces" 2>/dev/null && pwd || echo "$root/../shared/traces")
+cache=${KERNEL_CACHE:-}
+only=${1:-*}
+rc=0
+
+run() {  # NAME CAPTURE ARGS...
+  local name=$1 cap=$2; shift 2
+  [[ $name == $only ]] || return 0
+  local kj=()
+  if [[ -n $cache ]]; then
+    mkdir -p "$cache"
+    if [[ -f $cache/$name.json ]]; then kj=(--kernel-json "$cache/$name.json"); else kj=(--save-kernel "$cache/$name.json"); fi
+  fi
+  "$here/compare.py" "$cap" "$@" "${kj[@]}" --record "$name" --summary-only --max-wall 900 | tail -2 || rc=1
+}
+
+T=$root/traces
+# ---- project traces (sessim-tracegen, traces/regenerate.sh)
+run handshake-def-l1      $T/handshake.pcap --loose 1 --speedup 1
+run handshake-def-l0      $T/handshake.pcap --loose 0 --speedup 1
+run handshake-e05-l1      $T/handshake.pcap --established 0.75 --loose 1 --speedup 0.25
+run handshake-e05-l0      $T/handshake.pcap --established 0.75 --loose 0 --speedup 0.25
+run synretrans-def-l1     $T/syn-retrans.pcap --loose 1 --speedup 10
+run synretrans-def-l0     $T/syn-retrans.pcap --loose 0 --speedup 10
+run midstream-def-l1      $T/midstream.pcap --loose 1 --speedup 1
+run midstream-def-l0      $T/midstream.pcap --loose 0 --speedup 1
+run midstream-e10-l1      $T/midstream.pcap --established 10 --loose 1 --speedup 1
+run midstream-e10-o5-l1   $T/midstream.pcap --established 10 --other 5 --loose 1 --speedup 1
+run closewait-def-l1      $T/close-wait.pcap --loose 1 --speedup 1
+run closewait-e20-l1      $T/close-wait.pcap --established 20 --loose 1 --speedup 1
+run closewait-e20-o20-l1  $T/close-wait.pcap --established 20 --other 20 --loose 1 --speedup 1
+run closewait-e20-o20-l0  $T/close-wait.pcap --established 20 --other 20 --loose 0 --speedup 1
+run rst-def-l1            $T/rst.pcap --loose 1 --speedup 1
+run rst-e1-o1-l1          $T/rst.pcap --established 1 --other 1 --loose 1 --speedup 1
+run portreuse-def-l1      $T/port-reuse.pcap --loose 1 --speedup 1
+run portreuse-o20-l1      $T/port-reuse.pcap --other 20 --loose 1 --speedup 1
+run portreuse-o20-l0      $T/port-reuse.pcap --other 20 --loose 0 --speedup 1
+run udp-def-l1            $T/udp.pcap --loose 1 --speedup 1
+run udp-o30-sp1           $T/udp.pcap --other 30 --loose 1 --speedup 1
+run udp-u40-sp1           $T/udp.pcap --udp 40 --loose 1 --speedup 1
+run udp-u3-sp1            $T/udp.pcap --udp 3 --udp-stream 50 --loose 1 --speedup 1
+run icmp-def-l1           $T/icmp.pcap --loose 1 --speedup 1
+run icmp-i1               $T/icmp.pcap --icmp 1 --loose 1 --speedup 1
+run odd-def-l1            $T/odd.pcap --loose 1 --speedup 1
+run odd-def-l0            $T/odd.pcap --loose 0 --speedup 1
+run fragments-nets-l1     $T/fragments.pcap --loose 1 --speedup 1 --client-net 10.1.0.0/16 --server-net 192.0.2.0/24
+run linktypes-eth-l1      $T/linktypes-ethernet.pcap --loose 1 --speedup 1
+run linktypes-sll2-l1     $T/linktypes-sll2.pcap --loose 1 --speedup 1
+run linktypes-vlan-l0     $T/linktypes-vlan.pcap --loose 0 --speedup 1
+
+# ---- shared traces (/work/shared/traces, read-only, not copied into the project)
+S=$shared
+run missingsyn-def-l1     $S/zeek-tcp-missing-syn.pcap --loose 1 --speedup 1
+run missingsyn-def-l0     $S/zeek-tcp-missing-syn.pcap --loose 0 --speedup 1
+run wikipedia-def-l1      $S/zeek-wikipedia.pcap --loose 1 --speedup 1
+run wikipedia-def-l0      $S/zeek-wikipedia.pcap --loose 0 --speedup 1
+run wikipedia-e1-o1-l1    $S/zeek-wikipedia.pcap --established 1 --other 1 --loose 1 --speedup 1
+run irc-def-l1            $S/arkime-irc-idle.pcap --loose 1 --speedup 10
+run irc-e60-l1            $S/arkime-irc-idle.pcap --established 60 --loose 1 --speedup 10
+run irc-e60-l0            $S/arkime-irc-idle.pcap --established 60 --loose 0 --speedup 10
+run irc-e30-o20-l1        $S/arkime-irc-idle.pcap --established 30 --other 20 --loose 1 --speedup 10
+run ftpbig-def-l1         $S/zeek-ftp-bigtransfer.pcap --loose 1 --speedup 10
+run ftpbig-e30-l1         $S/zeek-ftp-bigtransfer.pcap --established 30 --loose 1 --speedup 10
+run ftpbig-e30-l0         $S/zeek-ftp-bigtransfer.pcap --established 30 --loose 0 --speedup 10
+run retrans-def-l1        $S/zeek-tcp-retransmit-fast009-snaplen.pcap --loose 1 --speedup 1
+run retrans-e10-o5-l1     $S/zeek-tcp-retransmit-fast009-snaplen.pcap --established 10 --other 5 --loose 1 --speedup 1
+run retrans-e10-o5-l0     $S/zeek-tcp-retransmit-fast009-snaplen.pcap --established 10 --other 5 --loose 0 --speedup 1
+run ipfix-def-l1          $S/ipfixprobe-mixed-udp-icmp.pcap --loose 1 --speedup 10
+run ipfix-o60             $S/ipfixprobe-mixed-udp-icmp.pcap --other 60 --loose 1 --speedup 10
+run webex-def-l1          $S/ndpi-webex-halfclose-rst.pcap --loose 1 --speedup 1
+run webex-def-l0          $S/ndpi-webex-halfclose-rst.pcap --loose 0 --speedup 1
+run webex-e10-o10-l1      $S/ndpi-webex-halfclose-rst.pcap --established 10 --other 10 --loose 1 --speedup 1
+run webex-lib1-l1         $S/ndpi-webex-halfclose-rst.pcap --liberal 1 --loose 1 --speedup 1
+exit $rc
