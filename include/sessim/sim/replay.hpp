@@ -111,6 +111,14 @@ class replay {
     }
     summary_.last_ts = p.ts;
     if (p.truncated) ++summary_.truncated;
+    expire_held_fragments(p.ts);
+    if (why == skip_reason::ip_fragment) {
+      // A fragment that arrived before its datagram's first fragment: held as the kernel's
+      // reassembly would, and judged with the first fragment (or dropped after 30 s).
+      run_until(p.ts, true);
+      held_.push_back(p);
+      return;
+    }
     if (why != skip_reason::none) {
       run_until(p.ts, true);
       skipped(p, why);
@@ -140,6 +148,7 @@ class replay {
   /// Ends the run: remaining events, then every connection; returns the totals.
   run_summary finish() {
     run_until(std::numeric_limits<sim_time>::max() - 1, true, summary_.last_ts);
+    expire_held_fragments(std::numeric_limits<sim_time>::max());
     log_->finish_all();
     summary_.connections = log_->connections();
     for (std::size_t i = 0; i < devices_.size(); ++i) {
@@ -359,6 +368,16 @@ class replay {
 
   void process(arrival& a, sim_time t) {
     advance(t);
+    if (a.p.fragment && a.p.l4_header && !held_.empty()) {
+      verdicts_.clear();
+      process_route(a, t);
+      release_held_fragments(a.p);
+      return;
+    }
+    process_route(a, t);
+  }
+
+  void process_route(arrival& a, sim_time t) {
     connection& c = *a.c;
     if (a.hop == 0 && a.route.empty()) a.route = resolve(a);
     const packet_view& p = a.p;
@@ -396,6 +415,7 @@ class replay {
       if (d.v != verdict::forward) ctx = explain_drop(a, i, t, d);
       log_->on_decision(c, i, p, a.dir, d, ctx);
       sink_->on_verdict(p, names_[i], d.v, reason_name(d.why));
+      verdicts_.emplace_back(i, d.v);
       if (d.tracked && group_of_[i] != npos) after_tracked(i, p, c, d, t);
       if (d.v != verdict::forward) {
         ++summary_.frames_dropped;
@@ -404,6 +424,35 @@ class replay {
       ++a.hop;
     }
     sink_->on_delivered(p);
+  }
+
+  // ---- held fragments --------------------------------------------------------------------------
+  static bool same_datagram(const packet_view& a, const packet_view& b) {
+    return a.frag_id == b.frag_id && a.key.src == b.key.src && a.key.dst == b.key.dst && a.key.vlan == b.key.vlan;
+  }
+
+  /// The first fragment of a datagram arrived: its held fragments get its verdicts.
+  void release_held_fragments(const packet_view& first) {
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (!same_datagram(*it, first)) { ++it; continue; }
+      ++summary_.parsed;
+      bool delivered = true;
+      for (auto [dev, v] : verdicts_) {
+        sink_->on_verdict(*it, names_[dev], v, "fragment");
+        if (v != verdict::forward) { delivered = false; ++summary_.frames_dropped; break; }
+      }
+      (void)delivered;  // the raw bytes of a held fragment are gone: not written to the output pcap
+      it = held_.erase(it);
+    }
+  }
+
+  /// Fragments held longer than the reassembly timeout (30 s, ipfrag_time) are dropped.
+  void expire_held_fragments(sim_time now) {
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (now != std::numeric_limits<sim_time>::max() && now - it->ts < seconds(30)) { ++it; continue; }
+      skipped(*it, skip_reason::ip_fragment);
+      it = held_.erase(it);
+    }
   }
 
   // ---- sync ----------------------------------------------------------------------------------
@@ -674,6 +723,8 @@ class replay {
   std::vector<pf_batch> pf_batches_;
   std::unique_ptr<connection_log> log_;
   replay_sink* sink_ = nullptr;
+  std::vector<packet_view> held_;                          ///< fragments waiting for their first
+  std::vector<std::pair<std::size_t, verdict>> verdicts_;  ///< the current packet's verdicts
   event_queue<sim_event> events_;
   run_summary summary_;
   sim_time min_offset_ = 0;
