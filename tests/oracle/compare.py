@@ -90,6 +90,8 @@ def oracle_args(a):
     for kv in a.timeout:
         out += ["--timeout", kv]
     out += ["--loose", str(a.loose), "--liberal", str(a.liberal), "--speedup", fmt_num(a.speedup)]
+    for kv in a.sysctl:
+        out += ["--sysctl", kv]
     for c in a.client_net:
         out += ["--client-net", c]
     for c in a.server_net:
@@ -252,6 +254,22 @@ def kv(v):
     return {"FORWARDED": "forward", "DROPPED": "drop"}.get(v, v.lower())
 
 
+def fix_duplicates(kpk):
+    """ct-oracle matches egress frames to sent frames by packet bytes, first in first out. When
+    byte-identical packets get different verdicts (say the first is INVALID and dropped, its copy
+    later forwarded), the egress copy is credited to the first one: FORWARDED with ctstate
+    INVALID, and the later one LOST. The FORWARD-chain log (ctstate) is attributed in kernel order
+    and is right, so the verdict is taken from it for such pairs."""
+    for k in kpk:
+        st = k.get("ctstate")
+        if k["verdict"] == "FORWARDED" and st == "INVALID":
+            k["verdict"] = "DROPPED"
+            k.setdefault("notes", []).append("dup-fifo: egress credited to an identical later packet")
+        elif k["verdict"] == "LOST" and st in ("NEW", "ESTABLISHED", "RELATED"):
+            k["verdict"] = "FORWARDED"
+            k.setdefault("notes", []).append("dup-fifo: egress credited to an identical earlier packet")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("capture")
@@ -264,6 +282,8 @@ def main():
     ap.add_argument("--loose", type=int, default=1, choices=(0, 1))
     ap.add_argument("--liberal", type=int, default=0, choices=(0, 1))
     ap.add_argument("--speedup", type=float, default=1.0)
+    ap.add_argument("--sysctl", action="append", default=[], metavar="NAME=INT",
+                    help="extra net.netfilter knob for the kernel (no sessim equivalent is set)")
     ap.add_argument("--client-net", action="append", default=[])
     ap.add_argument("--server-net", action="append", default=[])
     ap.add_argument("--max-packets", type=int, default=20000)
@@ -292,6 +312,7 @@ def main():
                      % (ks["speedup"], ks["loose"], ks["be_liberal"]))
     else:
         kres = run_kernel(a, capture)
+    fix_duplicates(kres["packets"])
     speedup = float(kres["settings"]["speedup"])
     sets = sessim_settings(kres, speedup)
     sres = run_sessim(a, capture, sets)
