@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/lb_command.hpp"
 #include "cli/run_command.hpp"
 #include "sessim/core/error.hpp"
 #include "sessim/policy/presets/all.hpp"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   int rc = 0;
   cli::run_options run_opt;
   cli::add_run_command(app, run_opt, &rc);
+  cli::add_lb_command(app, &rc);
 
   auto* presets_cmd = app.add_subcommand("presets", "List the device presets and their timeouts");
   presets_cmd->callback([] {

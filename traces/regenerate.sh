@@ -7,7 +7,7 @@ gen=${1:?usage: traces/regenerate.sh PATH/TO/sessim-tracegen}
 dir=$(cd "$(dirname "$0")" && pwd)
 
 for s in idle-demo handshake syn-retrans midstream close-wait rst port-reuse udp icmp ipv6 asym \
-         fragments odd corrupt; do
+         fragments odd corrupt vip; do
   "$gen" "$s" "$dir/$s.pcap"
 done
 for l in ethernet vlan qinq sll sll2 raw null; do

@@ -50,5 +50,6 @@ void run_odd(const run_context&);
 void run_asym(const run_context&);
 void run_bench(const run_context&);
 void run_corrupt(const run_context&);
+void run_vip(const run_context&);
 
 }  // namespace sessim::tracegen

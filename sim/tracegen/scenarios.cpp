@@ -37,6 +37,8 @@ const std::vector<scenario>& all_scenarios() {
        {"packets", "conns", "concurrent", "rate", "snaplen"}, run_bench},
       {"corrupt", "valid header, 2 good records, then a record claiming 1500 bytes with only 10",
        {}, run_corrupt},
+      {"vip", "load-balanced VIP 203.0.113.10: 80 HTTP (Host) / TLS (SNI) connections over 60 s, 4 long-lived HTTPS",
+       {"linktype"}, run_vip},
   };
   return list;
 }

@@ -14,6 +14,7 @@
 #include <fmt/ostream.h>
 
 #include "cli/sweep_command.hpp"
+#include "lb/lb_scenario.hpp"
 #include "report/writers.hpp"
 #include "scenario/scenario.hpp"
 #include "sessim/core/error.hpp"
@@ -51,7 +52,22 @@ class tee_sink final : public replay_sink {
     last_frame_ = p.frame;
     w_.on_verdict(p, device, v, why);
   }
+  void on_rewrite(const packet_view& p, const lb::rewrite& r) override {
+    rw_ = r;
+    rw_frame_ = p.frame;
+  }
   void on_delivered(const packet_view& p) override {
+    if (pcap_ && !p.synthetic && rw_frame_ == p.frame && p.frame) {  // a load balancer's server-side view
+      rw_frame_ = 0;
+      const raw_frame& f = reader_.raw();
+      std::uint32_t wire = f.wire_len;
+      if (!rw_.local) {
+        auto bytes = lb::apply_rewrite(rw_, p, f.data, f.caplen, wire);
+        pcap_->write(p.ts, bytes.data(), static_cast<std::uint32_t>(bytes.size()), wire);
+      }
+      w_.on_delivered(p);
+      return;
+    }
     if (pcap_ && p.synthetic) {  // a keepalive (--keepalive): built, not read
       auto frame = keepalive_frame(p, reader_.linktype());
       if (!frame.empty())
@@ -85,6 +101,8 @@ class tee_sink final : public replay_sink {
   bool progress_;
   bool started_ = false;
   std::uint64_t last_frame_ = 0;
+  lb::rewrite rw_;
+  std::uint64_t rw_frame_ = 0;
 };
 
 }  // namespace
@@ -140,6 +158,7 @@ int run(const run_options& opt_in) {
   run_options opt = opt_in;
   topology topo;
   std::vector<device_config> defaults;
+  lb::register_scenario_sections();
   if (!opt.scenario.empty()) {
     if (opt.preset_given) throw usage_error("--preset cannot be combined with --scenario (set presets in the scenario)");
     scenario::scenario sc = scenario::load(opt.scenario);

@@ -73,6 +73,7 @@ class json_writer final : public writer {
                json_str(c.history), c.warm ? "true" : "false", c.dropped, c.broken ? "true" : "false");
     ++n_;
     if (c.broken) {
+    if (!c.backend.empty()) fmt::print(out_, ", \"backend\": {}", json_str(c.backend));
       const auto& b = c.brk;
       auto secs = [](sim_time t) { return t < 0 ? std::string("null") : format_seconds(t); };
       fmt::print(out_,
@@ -126,7 +127,9 @@ class json_writer final : public writer {
                  d.stats.created, d.stats.expired, d.stats.evicted, d.stats.killed, d.stats.rst_injected,
                  d.peak_sessions, d.sessions_at_end);
     }
-    out_ << "\n    ]\n  }\n}\n";
+    out_ << "\n    ]";
+    if (s.lb) lb_json(*s.lb);
+    out_ << "\n  }\n}\n";
     out_.flush();
   }
 
@@ -137,6 +140,46 @@ class json_writer final : public writer {
 };
 
 }  // namespace
+  /// "load_balancers": per virtual server, real servers, health events, churn (docs/output.md).
+  void lb_json(const lb::lb_report& r) {
+    auto secs = [&](sim_time t) { return rel(info_, t); };
+    out_ << ",\n    \"load_balancers\": [";
+    for (std::size_t v = 0; v < r.servers.size(); ++v) {
+      const auto& s = r.servers[v];
+      fmt::print(out_,
+                 "{}\n      {{\"name\": {}, \"device\": {}, \"scheduler\": {}, \"forwarding\": {}, \"connections\": {}, "
+                 "\"unscheduled\": {}, \"to_sorry\": {}, \"l7_matched\": {}, \"l7_default\": {}, \"l7_cut\": {}, "
+                 "\"l7_malformed\": {}, \"tun_overhead\": {}, \"tun_bytes\": {}, \"tun_over_mtu\": {}, \"mtu\": {}, \"reals\": [",
+                 v ? "," : "", json_str(s.name), json_str(s.device), json_str(s.scheduler), json_str(s.forwarding),
+                 s.connections, s.unscheduled, s.to_sorry, s.l7_matched, s.l7_default, s.l7_cut, s.l7_malformed,
+                 s.tun_overhead, s.tun_bytes, s.tun_over_mtu, s.mtu);
+      for (std::size_t i = 0; i < s.reals.size(); ++i) {
+        const auto& x = s.reals[i];
+        fmt::print(out_, "{}{{\"server\": {}, \"weight\": {}, \"sorry\": {}, \"connections\": {}, \"packets\": {}, "
+                         "\"bytes\": {}, \"peak_concurrent\": {}}}",
+                   i ? ", " : "", json_str(x.name), x.weight, x.sorry ? "true" : "false", x.connections, x.packets,
+                   x.bytes, x.peak_concurrent);
+      }
+      out_ << "], \"health_events\": [";
+      for (std::size_t i = 0; i < s.health.size(); ++i) {
+        const auto& h = s.health[i];
+        fmt::print(out_, "{}{{\"server\": {}, \"up\": {}, \"time\": {}, \"detected\": {}, \"delay\": {}, "
+                         "\"new_to_dead\": {}, \"live_broken\": {}, \"interval_below\": {}}}",
+                   i ? ", " : "", json_str(h.server), h.up ? "true" : "false", secs(h.at),
+                   h.detected ? secs(h.detected_at) : "null", h.detected ? format_seconds(h.delay) : "null",
+                   h.new_to_dead, h.live_broken, h.interval_below < 0 ? "null" : format_seconds(h.interval_below));
+      }
+      out_ << "], \"churn\": [";
+      for (std::size_t i = 0; i < s.churn.size(); ++i) {
+        const auto& c = s.churn[i];
+        fmt::print(out_, "{}{{\"time\": {}, \"what\": {}, \"hashed\": {}, \"share\": {:.4f}, \"live\": {}, \"live_on_server\": {}}}",
+                   i ? ", " : "", secs(c.at), json_str(c.what), c.hashed ? "true" : "false", c.share, c.live, c.live_on_server);
+      }
+      out_ << "]}";
+    }
+    out_ << "\n    ]";
+  }
+
 
 std::unique_ptr<writer> make_json_writer(std::ostream& out, const run_info& info) {
   return std::make_unique<json_writer>(out, info);

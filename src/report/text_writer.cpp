@@ -55,10 +55,50 @@ class text_writer final : public writer {
                c.conn_state(), c.history);
   }
 
+  /// Load balancers: spread per real server, health events, churn, L7 and tunnel notes.
+  void lb_text(const lb::lb_report& r) {
+    for (const auto& v : r.servers) {
+      fmt::print(out_, "  virtual server {} on {}: scheduler {}, forwarding {}, {} connection(s)", v.name, v.device,
+                 v.scheduler, v.forwarding, v.connections);
+      if (v.unscheduled) fmt::print(out_, ", {} with no real server", v.unscheduled);
+      if (v.to_sorry) fmt::print(out_, ", {} to the sorry server", v.to_sorry);
+      out_ << "\n";
+      for (const auto& x : v.reals)
+        fmt::print(out_, "    real {:<21} weight {:<3} {:>5} conns {:>6} pkts {:>9} bytes  peak {} concurrent{}\n", x.name,
+                   x.weight, x.connections, x.packets, x.bytes, x.peak_concurrent, x.sorry ? "  (sorry server)" : "");
+      for (const auto& h : v.health) {
+        fmt::print(out_, "    health: {} {} at t={} s; ", h.server, h.up ? "up" : "down", rel(info_, h.at));
+        if (h.detected)
+          fmt::print(out_, "check marked it {} at t={} s (detection took {})", h.up ? "up" : "down", rel(info_, h.detected_at), human(h.delay));
+        else
+          out_ << "never noticed by the check";
+        if (!h.up) fmt::print(out_, "; {} new connection(s) sent to it meanwhile, {} open one(s) broke", h.new_to_dead, h.live_broken);
+        if (h.interval_below > 0) fmt::print(out_, "; health.interval < {} would have avoided the new ones", human(h.interval_below));
+        out_ << "\n";
+      }
+      for (const auto& c : v.churn)
+        fmt::print(out_, "    churn: {} at t={} s: {:.1f}% {} remapped ({} open connection(s), {} on that server)\n", c.what,
+                   rel(info_, c.at), c.share * 100, c.hashed ? "of the hash table" : "of open connections", c.live, c.live_on_server);
+      if (v.l7_matched || v.l7_default || v.l7_cut || v.l7_malformed) {
+        fmt::print(out_, "    L7: {} matched a rule, {} default pool, {} malformed", v.l7_matched, v.l7_default, v.l7_malformed);
+        if (v.l7_cut) {
+          std::string fr;
+          for (auto f : v.l7_cut_frames) fr += fmt::format("{}{}", fr.empty() ? "" : ", ", f);
+          fmt::print(out_, "; {} request(s) cut by the capture's snap length fell back to the default pool (frames {})", v.l7_cut, fr);
+        }
+        out_ << "\n";
+      }
+      if (v.tun_overhead)
+        fmt::print(out_, "    tunnel: +{} B per packet ({} B in all); {} packet(s) above MTU {} after encapsulation (largest {} B)\n",
+                   v.tun_overhead, v.tun_bytes, v.tun_over_mtu, v.mtu, v.tun_largest);
+    }
+  }
+
   void block(const connection& c) {
     const auto& b = c.brk;
     out_ << "\n";
     line(c);
+    if (!c.backend.empty()) fmt::print(out_, "       real server {}\n", c.backend);
     if (b.frame)
       fmt::print(out_, "       broke at frame {} (t={} s, {} -> {}) on {}: {}", b.frame, rel(info_, b.time),
                  b.dir == 0 ? "client" : "server", b.dir == 0 ? "server" : "client", b.device, cause_name(b.cause));
@@ -104,6 +144,7 @@ class text_writer final : public writer {
         causes += fmt::format("{}{} {}", causes.empty() ? "" : ", ", cause_name(static_cast<break_cause>(i)), s.broken_by_cause[i]);
     fmt::print(out_, "  broken        {}{}{}{}\n", s.broken, causes.empty() ? "" : " (", causes, causes.empty() ? "" : ")");
     fmt::print(out_, "  dropped       {} frame(s)\n", s.frames_dropped);
+    if (s.lb) lb_text(*s.lb);
     if (s.rsts_injected) fmt::print(out_, "  injected      {} RST(s)\n", s.rsts_injected);
     for (const auto& d : s.devices)
       fmt::print(out_, "  device {:<6} peak {} sessions, created {}, expired {}, evicted {}, forwarded {}, dropped {}, rejected {}\n",

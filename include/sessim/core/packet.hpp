@@ -6,6 +6,7 @@
 
 #include "sessim/core/flow_key.hpp"
 #include "sessim/core/time.hpp"
+#include "sessim/lb/l7.hpp"
 
 namespace sessim {
 
@@ -76,6 +77,9 @@ struct packet_view {
   bool icmp_error = false;     ///< an ICMP error; inner is the key of the quoted packet
   bool has_inner = false;      ///< inner holds a quoted key
   flow_key inner;              ///< the quoted packet's directional key (as sent by its source)
+
+  // L7 (TCP payload starting with an HTTP/1.x request or a TLS ClientHello; see lb/l7.hpp)
+  lb::l7_fields l7;            ///< Host/SNI, path, one X-*/Cookie header; status cut when the snap length cut it
 
   bool is_tcp() const { return key.proto == 6; }
   bool is_udp() const { return key.proto == 17; }

@@ -97,6 +97,7 @@ struct connection {
   std::uint64_t redirect_bytes = 0;  ///< bytes carried on the inter-device link for them
   sim_time added_latency = 0;        ///< latency added to this connection's frames (redirect, defer)
   std::uint64_t after_break = 0;  ///< frames seen after the break
+  std::string backend;       ///< load balancer: the real server "ip:port" it was bound to (empty: none)
   // TCP flags seen per direction
   std::array<bool, 2> syn{}, synack{}, fin{}, rst{}, data{};
   std::array<std::uint32_t, 2> seq_end{};

@@ -3,11 +3,13 @@
 /// per-device counters).
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "sessim/core/packet.hpp"
 #include "sessim/device/session_device.hpp"
+#include "sessim/lb/report.hpp"
 #include "sessim/report/connection.hpp"
 
 namespace sessim {
@@ -47,6 +49,7 @@ struct run_summary {
   std::uint64_t rsts_injected = 0;
   std::size_t peak_sessions = 0;     ///< largest table of any device
   std::vector<device_summary> devices;
+  std::shared_ptr<const lb::lb_report> lb;  ///< load balancers (null: none configured)
 
   std::uint64_t unparsed() const {
     std::uint64_t n = 0;

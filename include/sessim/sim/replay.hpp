@@ -19,6 +19,7 @@
 
 #include "sessim/core/packet.hpp"
 #include "sessim/device/session_device.hpp"
+#include "sessim/lb/balancer.hpp"
 #include "sessim/report/connection_log.hpp"
 #include "sessim/report/summary.hpp"
 #include "sessim/sim/event_queue.hpp"
@@ -38,6 +39,8 @@ class replay_sink {
   /// A device sent a RST (expiry) at time t.
   virtual void on_injected(sim_time /*t*/, std::string_view /*device*/, const injected_rst& /*r*/,
                            bool /*v6*/) {}
+  /// A load balancer rewrote the frame about to be delivered (server-side view, lb/forwarding.hpp).
+  virtual void on_rewrite(const packet_view& /*p*/, const lb::rewrite& /*r*/) {}
   /// A connection ended (or the trace did); called once per connection.
   virtual void on_connection(const connection& /*c*/) {}
 };
@@ -74,13 +77,19 @@ class replay {
       if (i == 0 || topo_.paths[i].offset < min_offset_) min_offset_ = topo_.paths[i].offset;
       if (topo_.paths[i].offset != 0) simple_ = false;
     }
+    if (topo_.lb) {  // virtual servers on their devices
+      lb_.resize(devices_.size());
+      for (const auto& vs : topo_.lb->servers)
+        if (auto di = topo_.device_index(vs.device))
+          lb_[*di].push_back(std::make_unique<lb::balancer>(vs, topo_.lb->events, topo_.seed));
+    }
     log_ = std::make_unique<connection_log>(std::move(names), std::move(cfgs), opt.log,
                                             [this](const connection& c) { emit(c); });
   }
 
   /// A replay of devices in series (every packet crosses every device).
   replay(std::vector<device_spec> devices, replay_options opt)
-      : replay(topology{std::move(devices), {}, {}, {}, {}, 1}, opt) {}
+      : replay(topology{std::move(devices), {}, {}, {}, {}, 1, {}}, opt) {}
 
   /// Runs every frame of `src` (src.next(packet_view&, skip_reason&) → bool) into `sink`.
   template <class Source>
@@ -108,6 +117,8 @@ class replay {
       summary_.first_ts = p.ts;
       for (const auto& e : topo_.events) events_.schedule(p.ts + e.at, sim_event{ev_device{e.device, e.up}});
       schedule_alarms(p.ts);
+      for (auto& v : lb_)
+        for (auto& b : v) b->begin(p.ts);
     }
     summary_.last_ts = p.ts;
     if (p.truncated) ++summary_.truncated;
@@ -163,6 +174,12 @@ class replay {
       if (ds.peak_sessions > summary_.peak_sessions) summary_.peak_sessions = ds.peak_sessions;
       summary_.rsts_injected += ds.stats.rst_injected;
       summary_.devices.push_back(std::move(ds));
+    }
+    if (!lb_.empty()) {
+      auto rep = std::make_shared<lb::lb_report>();
+      for (auto& v : lb_)
+        for (auto& b : v) rep->servers.push_back(b->report(summary_.last_ts));
+      summary_.lb = std::move(rep);
     }
     sink_ = nullptr;
     return summary_;
@@ -379,6 +396,7 @@ class replay {
 
   void process_route(arrival& a, sim_time t) {
     connection& c = *a.c;
+    lb::rewrite rw;
     if (a.hop == 0 && a.route.empty()) a.route = resolve(a);
     const packet_view& p = a.p;
     while (a.hop < a.route.size()) {
@@ -402,6 +420,7 @@ class replay {
           return;
         }
       }
+      if (i < lb_.size() && !lb_[i].empty() && !lb_packet(a, i, t, rw)) return;
       decision d;
       if (!p.l4_header) {
         d.v = c.dev[i].last;
@@ -423,7 +442,31 @@ class replay {
       }
       ++a.hop;
     }
+    if (rw.vport) sink_->on_rewrite(p, rw);
     sink_->on_delivered(p);
+  }
+
+  /// The balancers on device i see the packet: false when one dropped it (backend-down).
+  bool lb_packet(arrival& a, std::size_t i, sim_time t, lb::rewrite& rw) {
+    connection& c = *a.c;
+    for (auto& b : lb_[i]) {
+      if (!b->matches(c)) continue;
+      lb::lb_outcome o = b->on_packet(a.p, a.dir, c, t);
+      if (o.k == lb::lb_outcome::kind::forward) rw = o.rw;
+      if (o.k != lb::lb_outcome::kind::drop) return true;
+      decision d;
+      d.v = verdict::drop;
+      d.why = reason::no_session;
+      break_context ctx;
+      ctx.cause = break_cause::backend_down;
+      const bool was_broken = c.broken;
+      log_->on_decision(c, i, a.p, a.dir, d, ctx);
+      if (!was_broken && c.broken && c.brk.cause == break_cause::backend_down) c.brk.hint = o.hint;
+      sink_->on_verdict(a.p, names_[i], verdict::drop, "backend-down");
+      ++summary_.frames_dropped;
+      return false;
+    }
+    return true;
   }
 
   // ---- held fragments --------------------------------------------------------------------------
@@ -696,6 +739,9 @@ class replay {
   }
 
   void emit(const connection& c) {
+    for (auto& v : lb_)
+      for (auto& b : v)
+        if (b->matches(c)) b->on_connection_end(c);
     if (c.broken) {
       ++summary_.broken;
       ++summary_.broken_by_cause[static_cast<std::size_t>(c.brk.cause)];
@@ -714,6 +760,7 @@ class replay {
   replay_options opt_;
   std::mt19937_64 rng_;
   std::vector<std::unique_ptr<session_device>> devices_;
+  std::vector<std::vector<std::unique_ptr<lb::balancer>>> lb_;  ///< virtual servers per device (empty: none)
   std::vector<std::string> names_;
   std::vector<bool> up_, ever_down_;
   std::vector<std::size_t> group_of_;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -18,6 +19,10 @@
 #include "sessim/policy/device_config.hpp"
 
 namespace sessim {
+
+namespace lb {
+struct lb_config;
+}
 
 /// One device in the topology.
 struct device_spec {
@@ -184,6 +189,7 @@ struct topology {
   redirect_spec redirect;
   std::vector<event_spec> events;
   std::uint64_t seed = 1;
+  std::shared_ptr<const lb::lb_config> lb;  ///< virtual servers on devices (null: none; lb/virtual_server.hpp)
 
   /// Index of a device by name, or nullopt.
   std::optional<std::size_t> device_index(std::string_view name) const {

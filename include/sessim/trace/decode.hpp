@@ -212,6 +212,10 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
     default: break;
   }
   out.payload_len = l4_len > hdr_len ? l4_len - hdr_len : 0;
+  if (proto == 6 && out.payload_len > 0 && !fi.fragment) {
+    const std::uint32_t captured = cap > hdr_len ? std::min(cap - hdr_len, out.payload_len) : 0;
+    out.l7 = lb::parse_payload(l4 + hdr_len, captured, out.payload_len);
+  }
   if (fi.fragment && fi.more) {
     frags.insert(fi.key, {out.key.proto, out.key.sport, out.key.dport,
                           static_cast<std::uint16_t>(fi.l4_start + hdr_len)});
@@ -222,6 +226,7 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
 /// Decodes an IPv4 packet at p (cap captured bytes, wire bytes on the wire from here).
 inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
                                packet_view& out, fragment_cache& frags) {
+  out.l3_offset = cap;  // captured bytes from here; decode_frame turns it into the offset
   if (cap < 1) return skip_reason::truncated_ip;
   if ((p[0] >> 4) != 4) return skip_reason::bad_ip;
   if (cap < 20) return skip_reason::truncated_ip;
@@ -253,6 +258,7 @@ inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, std::ui
 /// Decodes an IPv6 packet at p, walking its extension headers.
 inline skip_reason decode_ipv6(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
                                packet_view& out, fragment_cache& frags) {
+  out.l3_offset = cap;  // captured bytes from here; decode_frame turns it into the offset
   if (cap < 1) return skip_reason::truncated_ip;
   if ((p[0] >> 4) != 6) return skip_reason::bad_ip;
   if (cap < 40) return skip_reason::truncated_ip;
@@ -396,8 +402,17 @@ inline skip_reason decode_ethertype(std::uint16_t type, const std::uint8_t* p, s
  * (out.wire_len is still set). Tunnels (GRE, VXLAN, IP-in-IP) are not decapsulated.
  * `frags` remembers first fragments so that later fragments of the datagram get its ports.
  */
+inline skip_reason decode_frame_layers(int linktype, const std::uint8_t* data, std::uint32_t caplen,
+                                       std::uint32_t wire_len, packet_view& out, fragment_cache& frags);
 inline skip_reason decode_frame(int linktype, const std::uint8_t* data, std::uint32_t caplen,
                                 std::uint32_t wire_len, packet_view& out, fragment_cache& frags) {
+  const skip_reason r = decode_frame_layers(linktype, data, caplen, wire_len, out, frags);
+  out.l3_offset = r == skip_reason::none && out.l3_offset <= caplen ? caplen - out.l3_offset : 0;  // offset of the IP header
+  return r;
+}
+/// decode_frame's link layers (out.l3_offset holds the captured bytes from the IP header).
+inline skip_reason decode_frame_layers(int linktype, const std::uint8_t* data, std::uint32_t caplen,
+                                       std::uint32_t wire_len, packet_view& out, fragment_cache& frags) {
   using namespace detail;
   const std::uint64_t frame = out.frame;
   const sim_time ts = out.ts;

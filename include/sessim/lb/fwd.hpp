@@ -1,0 +1,17 @@
+#pragma once
+/// Forward declarations of the load-balancer room (virtual servers, schedulers, forwarding,
+/// health checks, L7 rules).
+namespace sessim::lb {
+struct real_server_spec;
+struct health_spec;
+struct l7_rule;
+struct virtual_server_spec;
+struct server_event_spec;
+struct lb_config;
+struct dest_state;
+class scheduler;
+struct rewrite;
+struct health_timeline;
+struct lb_report;
+class balancer;
+}  // namespace sessim::lb

@@ -1,0 +1,92 @@
+#pragma once
+/// virtual_server: what an L4 switch is configured with — a virtual IP, port and protocol, the
+/// real servers (RIP, port, weight, max connections), a sorry server, the scheduler, persistence,
+/// forwarding method, health check and L7 rules — as plain data a scenario fills in.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sessim/core/flow_key.hpp"
+#include "sessim/core/time.hpp"
+
+namespace sessim::lb {
+
+/// How requests reach a real server (IPVS's forwarding methods).
+enum class forwarding : std::uint8_t {
+  nat,  ///< masquerading: DNAT to RIP:port, replies must come back through the balancer
+  dr,   ///< direct routing: only the destination MAC changes; replies bypass the balancer
+  tun   ///< IP-in-IP tunnelling: the packet is encapsulated to the RIP; replies bypass it
+};
+
+/// Stable name of a forwarding method.
+inline constexpr const char* forwarding_name(forwarding f) {
+  return f == forwarding::nat ? "nat" : f == forwarding::dr ? "dr" : "tun";
+}
+
+/// One real server.
+struct real_server_spec {
+  ip_addr ip;
+  std::uint16_t port = 0;
+  std::uint32_t weight = 1;      ///< 0: draining (existing connections stay, no new ones)
+  std::uint32_t max_conns = 0;   ///< upper threshold on active connections (0: none), IPVS u_threshold
+  /// "ip:port".
+  std::string name() const { return flow_key::endpoint_str(ip, port); }
+};
+
+/// Health check kinds (keepalived TCP_CHECK / HTTP_GET).
+enum class health_kind : std::uint8_t { none, tcp, http };
+
+/// A periodic health check.
+struct health_spec {
+  health_kind kind = health_kind::none;
+  sim_time interval = seconds(5);  ///< time between checks (keepalived delay_loop)
+  sim_time timeout = seconds(2);   ///< a check to a dead server fails after this
+  std::uint32_t rise = 2;          ///< consecutive successes to mark a server up
+  std::uint32_t fall = 3;          ///< consecutive failures to mark it down
+  std::string http_path = "/";     ///< HTTP GET target (kind http)
+};
+
+/// An L7 rule: a request matching every given condition goes to `pool`.
+struct l7_rule {
+  std::string host;          ///< HTTP Host or TLS SNI, exact, case-insensitive ("" = any)
+  std::string path_prefix;   ///< HTTP request target prefix
+  std::string header;        ///< "name: value" substring of the decoded X-*/Cookie header
+  std::vector<std::size_t> pool;  ///< indices into virtual_server_spec::reals
+};
+
+/// A virtual server on one device of the topology.
+struct virtual_server_spec {
+  std::string name;            ///< defaults to "VIP:port"
+  std::string device;          ///< the topology device it sits on
+  ip_addr vip;
+  std::uint16_t port = 0;
+  std::uint8_t proto = 6;
+  std::string scheduler = "wlc";
+  forwarding fwd = forwarding::nat;
+  std::uint32_t tun_overhead = 20;  ///< encapsulation bytes (IPIP 20, GUE 32)
+  std::uint32_t mtu = 1500;         ///< path MTU towards the real servers
+  sim_time persistence = 0;         ///< 0: none
+  int persistence_prefix = 32;      ///< source netmask length for persistence
+  std::vector<real_server_spec> reals;
+  std::optional<real_server_spec> sorry;  ///< used when no real server is available
+  health_spec health;
+  std::vector<l7_rule> rules;       ///< non-empty: L7 (delayed binding)
+};
+
+/// A real server failing or recovering (not the health check's view: the truth).
+struct server_event_spec {
+  sim_time at = 0;       ///< relative to the trace start
+  ip_addr ip;
+  std::uint16_t port = 0;
+  bool up = false;
+  std::string virtual_server;  ///< empty: every virtual server with that real server
+};
+
+/// Every load-balancer setting of a topology (shared, immutable once built).
+struct lb_config {
+  std::vector<virtual_server_spec> servers;
+  std::vector<server_event_spec> events;
+};
+
+}  // namespace sessim::lb
