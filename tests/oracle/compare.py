@@ -294,6 +294,8 @@ def main():
     ap.add_argument("--save-kernel", help="save the kernel result (JSON) here")
     ap.add_argument("--workdir")
     ap.add_argument("--record", metavar="NAME", help="write tests/oracle/expected/NAME.csv")
+    ap.add_argument("--capture-ref", help="how the expectation names the capture (e.g. synth:tcp-edge for a "
+                                          "capture written by synth_captures.hpp); default: traces/X or shared:X")
     ap.add_argument("--all", action="store_true", help="print every frame, not only differences")
     ap.add_argument("--summary-only", action="store_true")
     ap.add_argument("--states", action="store_true",
@@ -346,7 +348,8 @@ def main():
                 sdiff.append((i, k, probe.get(i), d))
 
     name = os.path.basename(capture)
-    print("# capture %s  settings: %s" % (capture_ref(capture), " ".join(oracle_args(a))))
+    ref = a.capture_ref or capture_ref(capture)
+    print("# capture %s  settings: %s" % (ref, " ".join(oracle_args(a))))
     print("# sessim: %s" % " ".join(sets))
     if kres["settings"].get("timeouts_distorted_by_rounding"):
         print("# WARNING rounded timeouts: %s" % kres["settings"]["timeouts_distorted_by_rounding"])
@@ -377,7 +380,7 @@ def main():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write("# capture=%s, sha256=%s, kernel=%s, settings=%s, sessim=%s, recorded=%s, agree=%d/%d\n" % (
-                capture_ref(capture), sha256(capture), kres["settings"].get("kernel", "?"),
+                ref, sha256(capture), kres["settings"].get("kernel", "?"),
                 " ".join(oracle_args(a)), " ".join(sets), datetime.date.today().isoformat(), agree, compared))
             f.write("frame,verdict\n")
             for k in kres["packets"]:

@@ -16,11 +16,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
+
+#include "oracle/synth_captures.hpp"
 
 namespace {
 
@@ -214,7 +217,21 @@ TEST_P(OracleRegression, VerdictsMatchKernel) {
 
   const std::string& cap = e.meta.at("capture");
   fs::path trace;
-  if (cap.rfind("shared:", 0) == 0) {
+  std::unique_ptr<fs::path, void (*)(fs::path*)> synth_file(nullptr, [](fs::path* p) {
+    std::error_code ec;
+    fs::remove(*p, ec);
+    delete p;
+  });
+  if (cap.rfind("synth:", 0) == 0) {
+    const auto& gens = oracle_synth::all();
+    auto g = gens.find(cap.substr(6));
+    ASSERT_NE(g, gens.end()) << "unknown synthetic capture " << cap;
+    trace = fs::temp_directory_path() / ("sessim-oracle-" + e.name + "-" + std::to_string(::getpid()) + ".pcap");
+    synth_file.reset(new fs::path(trace));
+    const auto pcap = g->second().pcap();
+    std::ofstream(trace, std::ios::binary).write(reinterpret_cast<const char*>(pcap.data()),
+                                                 static_cast<std::streamsize>(pcap.size()));
+  } else if (cap.rfind("shared:", 0) == 0) {
     trace = kSharedTraces / cap.substr(7);
     if (!fs::exists(trace)) GTEST_SKIP() << "shared trace not available: " << trace;
   } else {
@@ -282,6 +299,24 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Kernel, OracleRegression, ::testing::ValuesIn(expectation_names()), param_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(OracleRegression);
+
+// The synthetic captures are deterministic (their expectations pin the sha256), and
+// SESSIM_ORACLE_SYNTH_DIR=DIR writes them there for a kernel run (record_all.sh does this).
+TEST(OracleSynth, Write) {
+  for (const auto& [name, gen] : oracle_synth::all()) {
+    const auto a = gen().pcap(), b = gen().pcap();
+    EXPECT_EQ(a, b) << name << " is not deterministic";
+    EXPECT_GT(a.size(), 24u) << name;
+  }
+  const char* dir = std::getenv("SESSIM_ORACLE_SYNTH_DIR");
+  if (!dir || !*dir) GTEST_SKIP() << "set SESSIM_ORACLE_SYNTH_DIR to write the synthetic captures";
+  fs::create_directories(dir);
+  for (const auto& [name, gen] : oracle_synth::all()) {
+    const auto pcap = gen().pcap();
+    std::ofstream(fs::path(dir) / (name + ".pcap"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(pcap.data()), static_cast<std::streamsize>(pcap.size()));
+  }
+}
 
 // The known-differences list may only name recorded expectations.
 TEST(OracleRegressionList, KnownDifferencesNameRecordedFrames) {

@@ -14,7 +14,15 @@ cache=${KERNEL_CACHE:-}
 only=${1:-*}
 rc=0
 
-run() {  # NAME CAPTURE ARGS...
+run() {  # NAME CAPTURE ARGS...   (CAPTURE synth:X = the synthetic capture X)
+  local name=$1 cap=$2; shift 2
+  [[ $name == $only ]] || return 0
+  local ref=()
+  if [[ $cap == synth:* ]]; then ref=(--capture-ref "$cap"); cap=$synth/${cap#synth:}.pcap; fi
+  run_one "$name" "$cap" "${ref[@]}" "$@"
+}
+
+run_one() {
   local name=$1 cap=$2; shift 2
   [[ $name == $only ]] || return 0
   local kj=()
@@ -24,6 +32,12 @@ run() {  # NAME CAPTURE ARGS...
   fi
   "$here/compare.py" "$cap" "$@" "${kj[@]}" --record "$name" --summary-only --max-wall 900 | tail -2 || rc=1
 }
+
+# synthetic captures (tests/oracle/synth_captures.hpp), written by the test binary
+tests_bin=${SESSIM_TESTS:-$root/build-oracle/tests/sessim_tests}
+synth=$(mktemp -d /tmp/oracle-synth.XXXXXX)
+trap 'rm -rf "$synth"' EXIT
+SESSIM_ORACLE_SYNTH_DIR=$synth "$tests_bin" --gtest_filter=OracleSynth.Write >/dev/null || { echo "cannot write synthetic captures with $tests_bin"; exit 1; }
 
 T=$root/traces
 # ---- project traces (sessim-tracegen, traces/regenerate.sh)
@@ -82,4 +96,15 @@ run webex-def-l1          $S/ndpi-webex-halfclose-rst.pcap --loose 1 --speedup 1
 run webex-def-l0          $S/ndpi-webex-halfclose-rst.pcap --loose 0 --speedup 1
 run webex-e10-o10-l1      $S/ndpi-webex-halfclose-rst.pcap --established 10 --other 10 --loose 1 --speedup 1
 run webex-lib1-l1         $S/ndpi-webex-halfclose-rst.pcap --liberal 1 --loose 1 --speedup 1
+# ---- synthetic captures (tests/oracle/synth_captures.hpp)
+run synth-tcpedge-l1        synth:tcp-edge --loose 1 --speedup 1
+run synth-tcpedge-l0        synth:tcp-edge --loose 0 --speedup 1
+run synth-tcpedge-lib1      synth:tcp-edge --loose 1 --liberal 1 --speedup 1
+run synth-tcptimers-l0      synth:tcp-timers --established 130 --timeout tcp_unacknowledged=20 --timeout tcp_max_retrans=25 --loose 0 --speedup 1
+run synth-tcptimers-l1      synth:tcp-timers --established 130 --timeout tcp_unacknowledged=20 --timeout tcp_max_retrans=25 --loose 1 --speedup 1
+run synth-miscedge-l1       synth:misc-edge --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
+run synth-miscedge-sctp10-l1 synth:misc-edge --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24 --sysctl nf_conntrack_sctp_timeout_established=10
+run synth-unack-e600-u300   synth:unack --established 600 --timeout tcp_unacknowledged=300 --loose 1 --speedup 10
+run synth-unack-e600-u300-l0 synth:unack --established 600 --timeout tcp_unacknowledged=300 --loose 0 --speedup 10
+run synth-unack-e600-mr100  synth:unack --established 600 --timeout tcp_max_retrans=100 --loose 1 --speedup 10
 exit $rc

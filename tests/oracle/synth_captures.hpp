@@ -1,0 +1,553 @@
+#pragma once
+// Synthetic captures for the kernel-oracle tests: small pcaps, each a list of mini-scenarios on
+// their own ports, that exercise one corner of netfilter conntrack at a time. They are written
+// by this header (not committed as pcaps): oracle_regression_test.cpp regenerates them for the
+// `capture=synth:NAME` expectations, and `sessim_tests --gtest_filter=OracleSynth.Write` with
+// SESSIM_ORACLE_SYNTH_DIR=DIR writes them for a kernel run (tests/oracle/README.md).
+//
+// Addresses are documentation ranges (client 192.0.2.10, server 198.51.100.20, a router on the
+// server side 198.51.100.254); ct-oracle rewrites them. Times: base 1700000000 s + offsets in
+// microseconds. Output is deterministic (the expectation records its sha256).
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace oracle_synth {
+
+using bytes = std::vector<std::uint8_t>;
+
+inline void put16(bytes& b, std::size_t at, std::uint16_t v) {
+  b[at] = static_cast<std::uint8_t>(v >> 8);
+  b[at + 1] = static_cast<std::uint8_t>(v);
+}
+inline void put32(bytes& b, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+}
+inline void app16(bytes& b, std::uint16_t v) { b.push_back(v >> 8); b.push_back(v & 0xff); }
+inline void app32(bytes& b, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(v >> (24 - 8 * i)));
+}
+inline bytes fill(std::size_t n, char c) { return bytes(n, static_cast<std::uint8_t>(c)); }
+inline bytes str(const char* s) { return bytes(s, s + std::char_traits<char>::length(s)); }
+
+inline std::uint32_t ip4(const char* s) {
+  unsigned a, b, c, d;
+  std::sscanf(s, "%u.%u.%u.%u", &a, &b, &c, &d);
+  return a << 24 | b << 16 | c << 8 | d;
+}
+
+inline std::uint16_t csum(const bytes& b, std::size_t off, std::size_t n, std::uint32_t sum = 0) {
+  for (std::size_t i = 0; i + 1 < n; i += 2) sum += static_cast<std::uint32_t>(b[off + i] << 8 | b[off + i + 1]);
+  if (n & 1) sum += static_cast<std::uint32_t>(b[off + n - 1] << 8);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<std::uint16_t>(~sum);
+}
+
+inline std::uint32_t crc32c(const bytes& b, std::size_t off, std::size_t n) {
+  std::uint32_t crc = 0xffffffff;
+  for (std::size_t i = 0; i < n; ++i) {
+    crc ^= b[off + i];
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+  }
+  return ~crc;
+}
+
+/// An IPv4 packet (20-byte header, id 1, ttl 64 unless given) around an L4 payload whose
+/// checksum (at l4_csum_at, or none when < 0) is computed over the pseudo-header.
+inline bytes ipv4(std::uint32_t src, std::uint32_t dst, std::uint8_t proto, bytes l4, int l4_csum_at = -1,
+                  std::uint8_t ttl = 64) {
+  bytes p(20, 0);
+  p[0] = 0x45;
+  put16(p, 2, static_cast<std::uint16_t>(20 + l4.size()));
+  put16(p, 4, 1);
+  p[8] = ttl;
+  p[9] = proto;
+  put32(p, 12, src);
+  put32(p, 16, dst);
+  put16(p, 10, csum(p, 0, 20));
+  if (l4_csum_at >= 0) {
+    bytes ph(12, 0);
+    put32(ph, 0, src);
+    put32(ph, 4, dst);
+    ph[9] = proto;
+    put16(ph, 10, static_cast<std::uint16_t>(l4.size()));
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < 12; i += 2) sum += static_cast<std::uint32_t>(ph[i] << 8 | ph[i + 1]);
+    std::uint16_t c = csum(l4, 0, l4.size(), sum);
+    if (proto == 17 && c == 0) c = 0xffff;
+    put16(l4, static_cast<std::size_t>(l4_csum_at), c);
+  }
+  p.insert(p.end(), l4.begin(), l4.end());
+  return p;
+}
+
+inline std::uint8_t tcp_flags(const std::string& f) {
+  std::uint8_t v = 0;
+  for (char c : f) {
+    switch (c) {
+      case 'F': v |= 0x01; break;
+      case 'S': v |= 0x02; break;
+      case 'R': v |= 0x04; break;
+      case 'P': v |= 0x08; break;
+      case 'A': v |= 0x10; break;
+      case 'U': v |= 0x20; break;
+      case 'E': v |= 0x40; break;
+      case 'C': v |= 0x80; break;
+      default: break;
+    }
+  }
+  return v;
+}
+
+inline bytes tcp(std::uint32_t src, std::uint32_t dst, std::uint16_t sp, std::uint16_t dp, const std::string& flags,
+                 std::uint32_t seq, std::uint32_t ack, std::uint16_t win, const bytes& data = {}, int doff = 5) {
+  bytes t(20, 0);
+  put16(t, 0, sp);
+  put16(t, 2, dp);
+  put32(t, 4, seq);
+  put32(t, 8, ack);
+  t[12] = static_cast<std::uint8_t>(doff << 4);
+  t[13] = tcp_flags(flags);
+  put16(t, 14, win);
+  t.insert(t.end(), data.begin(), data.end());
+  return ipv4(src, dst, 6, t, 16);
+}
+
+/// UDP; `len` overrides the header's length field (malformed datagrams).
+inline bytes udp(std::uint32_t src, std::uint32_t dst, std::uint16_t sp, std::uint16_t dp, const bytes& data,
+                 int len = -1) {
+  bytes u(8, 0);
+  put16(u, 0, sp);
+  put16(u, 2, dp);
+  put16(u, 4, static_cast<std::uint16_t>(len >= 0 ? len : 8 + static_cast<int>(data.size())));
+  u.insert(u.end(), data.begin(), data.end());
+  return ipv4(src, dst, 17, u, 6);
+}
+
+/// ICMP with the 4 header bytes after the checksum given as `rest` (id/seq, gateway, mtu...).
+inline bytes icmp(std::uint32_t src, std::uint32_t dst, std::uint8_t type, std::uint8_t code, std::uint32_t rest,
+                  const bytes& data = {}, std::uint8_t ttl = 64) {
+  bytes m(8, 0);
+  m[0] = type;
+  m[1] = code;
+  put32(m, 4, rest);
+  m.insert(m.end(), data.begin(), data.end());
+  put16(m, 2, csum(m, 0, m.size()));
+  return ipv4(src, dst, 1, m, -1, ttl);
+}
+inline std::uint32_t idseq(std::uint16_t id, std::uint16_t seq) { return std::uint32_t{id} << 16 | seq; }
+inline bytes head(const bytes& b, std::size_t n) { return bytes(b.begin(), b.begin() + static_cast<long>(std::min(n, b.size()))); }
+
+/// SCTP common header + chunks, CRC32c filled in.
+inline bytes sctp(std::uint32_t src, std::uint32_t dst, std::uint16_t sp, std::uint16_t dp, std::uint32_t vtag,
+                  const bytes& chunks) {
+  bytes s(12, 0);
+  put16(s, 0, sp);
+  put16(s, 2, dp);
+  put32(s, 4, vtag);
+  s.insert(s.end(), chunks.begin(), chunks.end());
+  std::uint32_t c = crc32c(s, 0, s.size());
+  // CRC32c is stored little-endian on the wire (RFC 4960 appendix B as implemented by stacks)
+  s[8] = static_cast<std::uint8_t>(c);
+  s[9] = static_cast<std::uint8_t>(c >> 8);
+  s[10] = static_cast<std::uint8_t>(c >> 16);
+  s[11] = static_cast<std::uint8_t>(c >> 24);
+  return ipv4(src, dst, 132, s);
+}
+inline bytes chunk(std::uint8_t type, const bytes& value, std::uint8_t flags = 0) {
+  bytes c{type, flags, 0, 0};
+  put16(c, 2, static_cast<std::uint16_t>(4 + value.size()));
+  c.insert(c.end(), value.begin(), value.end());
+  while (c.size() % 4) c.push_back(0);
+  return c;
+}
+inline bytes init_chunk(std::uint8_t type, std::uint32_t tag, std::uint32_t tsn) {  // INIT (1) / INIT ACK (2)
+  bytes v;
+  app32(v, tag);
+  app32(v, 65535);
+  app16(v, 1);
+  app16(v, 1);
+  app32(v, tsn);
+  return chunk(type, v);
+}
+inline bytes data_chunk(std::uint32_t tsn, const bytes& payload) {
+  bytes v;
+  app32(v, tsn);
+  app16(v, 0);
+  app16(v, 0);
+  app32(v, 0);
+  v.insert(v.end(), payload.begin(), payload.end());
+  return chunk(0, v, 0x03);
+}
+inline bytes sack_chunk(std::uint32_t cum) {
+  bytes v;
+  app32(v, cum);
+  app32(v, 65535);
+  app16(v, 0);
+  app16(v, 0);
+  return chunk(3, v);
+}
+
+/// A capture under construction.
+class capture {
+ public:
+  static constexpr std::int64_t base_us = 1700000000LL * 1000000;
+  void add(std::int64_t us, const bytes& ip) {
+    bytes f = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x02, 0x00, 0x00, 0x5e, 0x00, 0x53, 0x01, 0x08, 0x00};
+    f.insert(f.end(), ip.begin(), ip.end());
+    frames_.push_back({us, std::move(f)});
+  }
+  /// The pcap file (microsecond timestamps, Ethernet), frames in time order (stable).
+  bytes pcap() const {
+    std::vector<std::pair<std::int64_t, const bytes*>> v;
+    for (const auto& f : frames_) v.emplace_back(f.first, &f.second);
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    bytes out;
+    auto le32 = [&](std::uint32_t x) {
+      for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+    };
+    le32(0xa1b2c3d4);
+    out.push_back(2); out.push_back(0); out.push_back(4); out.push_back(0);
+    le32(0); le32(0); le32(65535); le32(1);
+    for (const auto& [us, f] : v) {
+      const std::int64_t t = base_us + us;
+      le32(static_cast<std::uint32_t>(t / 1000000));
+      le32(static_cast<std::uint32_t>(t % 1000000));
+      le32(static_cast<std::uint32_t>(f->size()));
+      le32(static_cast<std::uint32_t>(f->size()));
+      out.insert(out.end(), f->begin(), f->end());
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::int64_t, bytes>> frames_;
+};
+
+inline constexpr std::int64_t ms(double m) { return static_cast<std::int64_t>(m * 1000 + (m >= 0 ? 0.5 : -0.5)); }
+inline constexpr std::int64_t sec(double s) { return ms(s * 1000); }
+
+/// One TCP connection's two ends; seq numbers advance like the ct-oracle mkpcap helper's.
+struct conn {
+  capture& cap;
+  std::uint32_t c, s;
+  std::uint16_t cp, sp;
+  std::uint32_t cs, ss;
+  conn(capture& k, std::uint16_t cport, std::uint32_t cseq = 1000, std::uint32_t sseq = 5000,
+       std::uint16_t sport = 80, const char* cli = "192.0.2.10", const char* srv = "198.51.100.20")
+      : cap(k), c(ip4(cli)), s(ip4(srv)), cp(cport), sp(sport), cs(cseq), ss(sseq) {}
+  static std::uint32_t adv(const std::string& f, const bytes& d) {
+    return static_cast<std::uint32_t>(d.size()) + ((f.find('S') != std::string::npos || f.find('F') != std::string::npos) ? 1 : 0);
+  }
+  // seq/ack < 0: the tracked next sequence numbers (ack only with the A flag, else 0)
+  void c2s(std::int64_t t, const std::string& f, const bytes& d = {}, std::int64_t seq = -1, std::int64_t ack = -1,
+           std::uint16_t win = 64240, int doff = 5) {
+    std::uint32_t q = seq < 0 ? cs : static_cast<std::uint32_t>(seq);
+    std::uint32_t a = ack < 0 ? (f.find('A') != std::string::npos ? ss : 0) : static_cast<std::uint32_t>(ack);
+    cap.add(t, tcp(c, s, cp, sp, f, q, a, win, d, doff));
+    if (seq < 0) cs += adv(f, d);
+  }
+  void s2c(std::int64_t t, const std::string& f, const bytes& d = {}, std::int64_t seq = -1, std::int64_t ack = -1,
+           std::uint16_t win = 65160) {
+    std::uint32_t q = seq < 0 ? ss : static_cast<std::uint32_t>(seq);
+    std::uint32_t a = ack < 0 ? (f.find('A') != std::string::npos ? cs : 0) : static_cast<std::uint32_t>(ack);
+    cap.add(t, tcp(s, c, sp, cp, f, q, a, win, d));
+    if (seq < 0) ss += adv(f, d);
+  }
+  /// SYN, SYN/ACK, ACK, 100 bytes up, ACK, 200 bytes down, ACK (dt apart); returns the last time.
+  std::int64_t open(std::int64_t t, std::int64_t dt = ms(1)) {
+    c2s(t, "S");
+    s2c(t + dt, "SA");
+    c2s(t + 2 * dt, "A");
+    c2s(t + 3 * dt, "PA", fill(100, 'x'));
+    s2c(t + 4 * dt, "A");
+    s2c(t + 5 * dt, "PA", fill(200, 'y'));
+    c2s(t + 6 * dt, "A");
+    return t + 6 * dt;
+  }
+};
+
+// ------------------------------------------------------------------------------ scenarios
+
+/// TCP state machine corners (run at speedup 1 with default timeouts, loose 0/1, liberal 0/1).
+inline capture tcp_edge() {
+  capture k;
+  const std::int64_t t0 = 0;
+  {  // T1: RST with an inexact in-window seq in ESTABLISHED (state kept), then the exact RST
+    conn c(k, 46001); auto t = c.open(t0);
+    c.s2c(t + ms(10), "R", {}, c.ss + 1000, 0);
+    c.c2s(t + ms(20), "PA", fill(10, 'a')); c.s2c(t + ms(30), "A");
+    c.s2c(t + ms(40), "R", {}, -1, 0);
+    c.c2s(t + ms(50), "PA", fill(10, 'b'));
+  }
+  {  // T2: RST with seq below the peer's max ACK (invalid rst)
+    conn c(k, 46002); auto t = c.open(t0 + ms(100));
+    c.s2c(t + ms(10), "R", {}, c.ss - 100, 0);
+    c.c2s(t + ms(20), "PA", fill(10, 'a')); c.s2c(t + ms(30), "A");
+  }
+  {  // T3: simultaneous open
+    conn c(k, 46003);
+    c.c2s(t0 + ms(200), "S"); c.s2c(t0 + ms(201), "S");
+    c.c2s(t0 + ms(202), "SA", {}, 1000, 5001); c.s2c(t0 + ms(203), "SA", {}, 5000, 1001);
+    c.c2s(t0 + ms(204), "A"); c.s2c(t0 + ms(205), "A"); c.c2s(t0 + ms(206), "PA", fill(10, 'q')); c.s2c(t0 + ms(207), "A");
+  }
+  {  // T4: SYN/ACK retransmitted after the handshake (ignored)
+    conn c(k, 46004); auto t = c.open(t0 + ms(300));
+    c.s2c(t + ms(10), "SA", {}, 4999, 1001); c.c2s(t + ms(20), "PA", fill(10, 'a')); c.s2c(t + ms(30), "A");
+  }
+  {  // T5: client ACK in SYN_SENT (invalid), then SYN/ACK and the ACK (window differs: not a byte copy)
+    conn c(k, 46005);
+    c.c2s(t0 + ms(400), "S"); c.c2s(t0 + ms(401), "A", {}, -1, 5001, 1000); c.s2c(t0 + ms(402), "SA"); c.c2s(t0 + ms(403), "A");
+  }
+  {  // T6: SYN answered by RST/ACK (entry killed), SYN retransmitted, SYN/ACK
+    conn c(k, 46006);
+    c.c2s(t0 + ms(500), "S"); c.s2c(t0 + ms(501), "RA", {}, 0, 1001); c.c2s(t0 + ms(502), "S", {}, 1000);
+    c.s2c(t0 + ms(503), "SA", {}, 5000, 1001);
+  }
+  {  // T7: client closes first; the server reuses the tuple with a SYN in TIME_WAIT
+    conn c(k, 46007); auto t = c.open(t0 + ms(600));
+    c.c2s(t + ms(10), "FA"); c.s2c(t + ms(11), "FA"); c.c2s(t + ms(12), "A");
+    conn d(k, 80, 70000, 80000, 46007, "198.51.100.20", "192.0.2.10");
+    d.c2s(t + ms(500), "S"); d.s2c(t + ms(501), "SA"); d.c2s(t + ms(502), "A"); d.c2s(t + ms(503), "PA", fill(10, 'r'));
+    d.s2c(t + ms(504), "A");
+  }
+  {  // T8: LAST_ACK, new SYN (challenge ACK expected), challenge ACK, RST, new SYN
+    conn c(k, 46008); auto t = c.open(t0 + ms(700));
+    c.s2c(t + ms(10), "FA"); c.c2s(t + ms(11), "FA");
+    c.c2s(t + ms(20), "S", {}, 900000);
+    c.s2c(t + ms(21), "A", {}, c.ss, c.cs);
+    c.c2s(t + ms(22), "R", {}, c.cs, 0);
+    c.c2s(t + ms(30), "S", {}, 900000); c.s2c(t + ms(31), "SA", {}, 123000, 900001); c.c2s(t + ms(32), "A", {}, 900001, 123001);
+  }
+  {  // T9: keepalive (seq = snd_nxt - 1, 1 byte) and its ACK
+    conn c(k, 46009); auto t = c.open(t0 + ms(800));
+    c.c2s(t + ms(500), "A", bytes{0}, c.cs - 1); c.s2c(t + ms(501), "A");
+    c.c2s(t + ms(600), "PA", fill(10, 'k')); c.s2c(t + ms(601), "A");
+  }
+  {  // T15: data a little over the window (ignored), and far beyond (invalid)
+    conn c(k, 46015); auto t = c.open(t0 + ms(900));
+    c.s2c(t + ms(10), "A", {}, -1, -1, 100);
+    c.c2s(t + ms(20), "PA", fill(300, 'o'));
+    c.s2c(t + ms(30), "A");
+    c.c2s(t + ms(40), "PA", fill(10, 'p'));
+    c.c2s(t + ms(50), "PA", fill(10, 'z'), c.cs + 200000);
+    c.s2c(t + ms(60), "A", {}, -1, -1, 65000);
+  }
+  {  // T16: server FIN in SYN_RECV; client RST in SYN_RECV then data
+    conn c(k, 46016);
+    c.c2s(t0 + ms(1000), "S"); c.s2c(t0 + ms(1001), "SA"); c.s2c(t0 + ms(1002), "FA"); c.c2s(t0 + ms(1003), "A");
+    c.c2s(t0 + ms(1004), "FA"); c.s2c(t0 + ms(1005), "A");
+    conn e(k, 46116);
+    e.c2s(t0 + ms(1010), "S"); e.s2c(t0 + ms(1011), "SA"); e.c2s(t0 + ms(1012), "R", {}, -1, 0); e.c2s(t0 + ms(1013), "PA", fill(10, 'x'));
+  }
+  {  // T17: SYN/ACK acking too much, too little, right
+    conn c(k, 46017);
+    c.c2s(t0 + ms(1100), "S"); c.s2c(t0 + ms(1101), "SA", {}, 5000, 1005); c.s2c(t0 + ms(1102), "SA", {}, 5000, 999);
+    c.s2c(t0 + ms(1103), "SA", {}, 5000, 1001); c.c2s(t0 + ms(1104), "A", {}, 1001, 5001);
+  }
+  {  // T18: SYN retransmitted with an older and a newer ISN, SYN/ACK for the newer
+    conn c(k, 46018);
+    c.c2s(t0 + ms(1200), "S", {}, 50000); c.c2s(t0 + ms(1201), "S", {}, 40000); c.c2s(t0 + ms(1202), "S", {}, 60000);
+    c.s2c(t0 + ms(1203), "SA", {}, 5000, 60001); c.c2s(t0 + ms(1204), "A", {}, 60001, 5001);
+  }
+  {  // T19: client RST in ESTABLISHED, then a client SYN on the tuple (reopen)
+    conn c(k, 46019); auto t = c.open(t0 + ms(1300));
+    c.c2s(t + ms(10), "R", {}, -1, 0); c.c2s(t + ms(20), "S", {}, 777000); c.s2c(t + ms(21), "SA", {}, 888000, 777001);
+    c.c2s(t + ms(22), "A", {}, 777001, 888001);
+  }
+  {  // T20: server RST, then a client SYN (ignored), SYN/ACK resyncs
+    conn c(k, 46020); auto t = c.open(t0 + ms(1400));
+    c.s2c(t + ms(10), "R", {}, -1, 0); c.c2s(t + ms(20), "S", {}, 777000); c.s2c(t + ms(21), "SA", {}, 888000, 777001);
+    c.c2s(t + ms(22), "A", {}, 777001, 888001); c.c2s(t + ms(23), "PA", fill(10, 'n'), 777001, 888001);
+    c.s2c(t + ms(24), "A", {}, 888001, 777011);
+  }
+  {  // T21: flag combinations
+    conn a(k, 46021); a.c2s(t0 + ms(1500), "SU");
+    conn b(k, 46022); auto t = b.open(t0 + ms(1510)); b.c2s(t + ms(10), "FAU"); b.s2c(t + ms(11), "FA"); b.c2s(t + ms(12), "A");
+    conn c(k, 46023, 3000, 4000); c.c2s(t0 + ms(1530), "AU", fill(5, 'u')); c.s2c(t0 + ms(1531), "AEC");
+    conn d(k, 46024, 3000, 4000); d.c2s(t0 + ms(1540), "P", fill(5, 'p'));
+    conn e(k, 46025, 3000, 4000); e.c2s(t0 + ms(1550), "F");
+    conn f(k, 46026, 3000, 4000); f.c2s(t0 + ms(1560), "SR");
+    conn g(k, 46027); auto u = g.open(t0 + ms(1570)); g.c2s(u + ms(10), "RPA");
+  }
+  {  // T22: SYN with data
+    conn c(k, 46028); c.c2s(t0 + ms(1600), "S", str("hello")); c.s2c(t0 + ms(1601), "SA", {}, -1, 1006); c.c2s(t0 + ms(1602), "A");
+  }
+  {  // T23: pickup by an ACK, then FIN/ACKs
+    conn c(k, 46029, 9000, 19000);
+    c.c2s(t0 + ms(1700), "A"); c.s2c(t0 + ms(1701), "FA"); c.c2s(t0 + ms(1702), "FA"); c.s2c(t0 + ms(1703), "A");
+  }
+  {  // T24: pickup by a pure ACK with ack 0
+    conn c(k, 46030, 9000, 0); c.c2s(t0 + ms(1800), "A", {}, -1, 0); c.s2c(t0 + ms(1801), "A", {}, 5, 9000);
+  }
+  return k;
+}
+
+/// Which timeout a TCP entry gets before an idle gap (run at speedup 1 with --established 130
+/// --timeout tcp_unacknowledged=20 --timeout tcp_max_retrans=25; loose 0 and 1).
+inline capture tcp_timers() {
+  capture k;
+  auto probe = [](conn& c, std::int64_t t) { c.c2s(t, "PA", fill(10, 'p')); c.s2c(t + ms(1), "A"); };
+  {  // A1: zero window advertised before the gap (max_retrans) -> gap 30 expired; A1c: window 100 survives
+    conn c(k, 47001); auto t = c.open(0); c.s2c(t + ms(1), "A", {}, -1, -1, 0); probe(c, t + sec(30));
+    conn d(k, 47002); auto u = d.open(ms(10)); d.s2c(u + ms(1), "A", {}, -1, -1, 100); probe(d, u + sec(30));
+  }
+  for (auto [port, copies, gap] : {std::tuple{47003, 4, 22.0}, std::tuple{47004, 4, 27.0}, std::tuple{47005, 3, 22.0}}) {
+    // A2: unACKed data sent `copies` times (3 retransmissions -> max_retrans 25, fewer -> unacknowledged 20)
+    conn c(k, static_cast<std::uint16_t>(port)); auto t = c.open(ms(20 + 10 * (port - 47003)));
+    for (int i = 0; i < copies; ++i) c.c2s(t + ms(1) + ms(200) * i, "PA", fill(10, 'r'), c.cs);
+    c.cs += 10;
+    probe(c, t + ms(1) + ms(200) * (copies - 1) + sec(gap));
+  }
+  {  // A3: data never ACKed, gap 22 -> expired (20); A3c: ACKed -> survives (130)
+    conn c(k, 47006); auto t = c.open(ms(50)); c.c2s(t + ms(1), "PA", fill(10, 'u')); probe(c, t + sec(22));
+    conn d(k, 47007); auto u = d.open(ms(60)); d.c2s(u + ms(1), "PA", fill(10, 'u')); d.s2c(u + ms(2), "A"); probe(d, u + sec(22));
+  }
+  {  // A4: out-of-window FINs from both sides lower the timeout to unacknowledged -> gap 25 expired;
+     // A4c: only the client's -> survives; A4d: client FIN + server RST, both out of window -> lowered
+    conn c(k, 47008); auto t = c.open(ms(70));
+    c.c2s(t + ms(1), "FA", {}, c.cs + 3000000); c.s2c(t + ms(2), "FA", {}, c.ss + 3000000); probe(c, t + sec(25));
+    conn d(k, 47009); auto u = d.open(ms(80)); d.c2s(u + ms(1), "FA", {}, d.cs + 3000000); probe(d, u + sec(25));
+    conn e(k, 47010); auto v = e.open(ms(90));
+    e.c2s(v + ms(1), "FA", {}, e.cs + 3000000); e.s2c(v + ms(2), "R", {}, e.ss + 3000000, 0); probe(e, v + sec(25));
+  }
+  {  // A7: pickups: no reply / one reply (unacknowledged 20: gap 22 expired) / reply + ACK (ASSURED: survives)
+    conn a(k, 47011, 20000, 30000); a.c2s(ms(100), "PA", fill(10, 'm')); probe(a, ms(100) + sec(22));
+    conn b(k, 47012, 20000, 30000); b.c2s(ms(110), "PA", fill(10, 'm')); b.s2c(ms(111), "A"); probe(b, ms(111) + sec(22));
+    conn c(k, 47013, 20000, 30000); c.c2s(ms(120), "PA", fill(10, 'm')); c.s2c(ms(121), "PA", fill(10, 'n'));
+    c.c2s(ms(122), "A"); probe(c, ms(122) + sec(22));
+  }
+  {  // A8: SYN, SYN again at 100 s, SYN/ACK at 125 s
+    conn c(k, 47014); c.c2s(ms(130), "S"); c.c2s(ms(130) + sec(100), "S", {}, 1000);
+    c.s2c(ms(130) + sec(125), "SA", {}, -1, 1001); c.c2s(ms(130) + sec(125) + ms(1), "A", {}, 1001, 5001);
+  }
+  {  // A9: SYN, SYN/ACK, the ACK 65 s later
+    conn c(k, 47015); c.c2s(ms(140), "S"); c.s2c(ms(141), "SA"); c.c2s(ms(141) + sec(65), "A");
+  }
+  {  // A10: client FIN unanswered, server data 125 s later; A11: TIME_WAIT, ACK 125 s later
+    conn c(k, 47016); auto t = c.open(ms(150)); c.c2s(t + ms(1), "FA"); c.s2c(t + sec(125), "PA", fill(12, 'l'));
+    conn d(k, 47017); auto u = d.open(ms(160)); d.c2s(u + ms(1), "FA"); d.s2c(u + ms(2), "FA"); d.c2s(u + ms(3), "A");
+    d.c2s(u + sec(125), "A");
+  }
+  return k;
+}
+
+/// ICMP (errors, queries), malformed UDP/TCP headers, SCTP and GRE (speedup 1, defaults, loose 1;
+/// run with --client-net 192.0.2.0/24 --server-net 198.51.100.0/24 so the router's errors map to
+/// the server side).
+inline capture misc_edge() {
+  capture k;
+  const std::uint32_t C = ip4("192.0.2.10"), S = ip4("198.51.100.20"), R = ip4("198.51.100.254"), C2 = ip4("192.0.2.11");
+  // I2: time exceeded from a router about the client's UDP packet
+  k.add(0, udp(C, S, 51001, 33434, fill(12, 't')));
+  k.add(ms(1), icmp(R, C, 11, 0, 0, head(udp(C, S, 51001, 33434, fill(12, 't')), 28)));
+  // I3: port unreachable about the client's UDP packet, sent to another address (outer daddr != inner saddr)
+  k.add(ms(10), udp(C, S, 51002, 5000, fill(8, 'a')));
+  k.add(ms(11), icmp(S, C2, 3, 3, 0, head(udp(C, S, 51002, 5000, fill(8, 'a')), 28)));
+  // I5: host unreachable about a TCP SYN
+  k.add(ms(20), tcp(C, S, 51003, 80, "S", 1000, 0, 64240));
+  k.add(ms(21), icmp(R, C, 3, 1, 0, head(tcp(C, S, 51003, 80, "S", 1000, 0, 64240), 28)));
+  // I6: time exceeded about an echo request
+  k.add(ms(30), icmp(C, S, 8, 0, idseq(0x4242, 1), fill(16, 'e')));
+  k.add(ms(31), icmp(R, C, 11, 0, 0, head(icmp(C, S, 8, 0, idseq(0x4242, 1), fill(16, 'e'), 1), 28)));
+  // I12: fragmentation needed, sent to the server, about the server's echo reply
+  k.add(ms(40), icmp(C, S, 8, 0, idseq(0x4343, 1), fill(16, 'f')));
+  k.add(ms(41), icmp(S, C, 0, 0, idseq(0x4343, 1), fill(16, 'f')));
+  k.add(ms(42), icmp(C, S, 3, 4, 1200, head(icmp(S, C, 0, 0, idseq(0x4343, 1), fill(16, 'f')), 28)));
+  // I7: port unreachable from the client about the server's UDP reply
+  k.add(ms(50), udp(C, S, 51007, 53, fill(10, 'q')));
+  k.add(ms(51), udp(S, C, 53, 51007, fill(10, 'r')));
+  k.add(ms(52), icmp(C, S, 3, 3, 0, head(udp(S, C, 53, 51007, fill(10, 'r')), 28)));
+  // I10: timestamp, address mask, information request/reply
+  k.add(ms(60), icmp(C, S, 13, 0, idseq(0x10, 1), fill(12, 0)));
+  k.add(ms(61), icmp(S, C, 14, 0, idseq(0x10, 1), fill(12, 0)));
+  k.add(ms(62), icmp(C, S, 17, 0, idseq(0x11, 1), fill(4, 0)));
+  k.add(ms(63), icmp(S, C, 18, 0, idseq(0x11, 1), fill(4, 0)));
+  k.add(ms(64), icmp(C, S, 15, 0, idseq(0x12, 1)));
+  k.add(ms(65), icmp(S, C, 16, 0, idseq(0x12, 1)));
+  // I8: duplicate echo reply, reply with an unknown id, echo from the server with the client's id
+  k.add(ms(70), icmp(C, S, 8, 0, idseq(0x20, 1), fill(8, 'd')));
+  k.add(ms(71), icmp(S, C, 0, 0, idseq(0x20, 1), fill(8, 'd')));
+  k.add(ms(72), icmp(S, C, 0, 0, idseq(0x20, 1), fill(8, 'D')));
+  k.add(ms(73), icmp(S, C, 0, 0, idseq(0x21, 1), fill(8, 'd')));
+  k.add(ms(74), icmp(S, C, 8, 0, idseq(0x20, 9), fill(8, 'd')));
+  k.add(ms(75), icmp(C, S, 0, 0, idseq(0x20, 9), fill(8, 'd')));
+  // I11: router advertisement/solicitation, redirect and source quench about a live UDP flow,
+  // an undefined type, echo with code 99
+  k.add(ms(80), icmp(S, C, 9, 0, 0, fill(8, 0)));
+  k.add(ms(81), icmp(C, S, 10, 0, 0, fill(4, 0)));
+  k.add(ms(82), icmp(S, C, 5, 1, ip4("198.51.100.1"), head(udp(C, S, 51007, 53, fill(10, 'q')), 28)));
+  k.add(ms(83), icmp(S, C, 4, 0, 0, head(udp(C, S, 51007, 53, fill(10, 'q')), 28)));
+  k.add(ms(84), icmp(C, S, 40, 0, 0, fill(8, 0)));
+  k.add(ms(85), icmp(C, S, 8, 99, idseq(0x30, 1), fill(8, 'c')));
+  k.add(ms(86), icmp(S, C, 0, 99, idseq(0x30, 1), fill(8, 'c')));
+  // I13: port unreachable quoting only the IP header and the ports
+  k.add(ms(90), udp(C, S, 51013, 9, fill(8, 'x')));
+  k.add(ms(91), icmp(S, C, 3, 3, 0, head(udp(C, S, 51013, 9, fill(8, 'x')), 24)));
+  // M1-M3: UDP length field > datagram, < 8, < payload (then a reply)
+  k.add(ms(100), udp(C, S, 52001, 7, fill(10, 'm'), 60));
+  k.add(ms(101), udp(C, S, 52002, 7, fill(10, 'm'), 4));
+  k.add(ms(102), udp(C, S, 52003, 7, fill(10, 'm'), 12));
+  k.add(ms(103), udp(S, C, 7, 52003, fill(4, 'n')));
+  // M4/M5: TCP data offset 4, and 15 on a 20-byte segment
+  k.add(ms(110), tcp(C, S, 52004, 80, "S", 1, 0, 1000, {}, 4));
+  k.add(ms(111), tcp(C, S, 52005, 80, "S", 1, 0, 1000, {}, 15));
+  // S1: SCTP association (INIT, INIT ACK, COOKIE ECHO, COOKIE ACK, DATA, SACK), DATA with a
+  // wrong verification tag, more DATA 15 s later, SHUTDOWN / SHUTDOWN ACK / SHUTDOWN COMPLETE
+  k.add(ms(200), sctp(C, S, 53001, 3868, 0, init_chunk(1, 0x11111111, 100)));
+  k.add(ms(201), sctp(S, C, 3868, 53001, 0x11111111, init_chunk(2, 0x22222222, 200)));
+  k.add(ms(202), sctp(C, S, 53001, 3868, 0x22222222, chunk(10, str("cookie12"))));
+  k.add(ms(203), sctp(S, C, 3868, 53001, 0x11111111, chunk(11, {})));
+  k.add(ms(204), sctp(C, S, 53001, 3868, 0x22222222, data_chunk(100, str("hello sctp"))));
+  k.add(ms(205), sctp(S, C, 3868, 53001, 0x11111111, sack_chunk(100)));
+  k.add(ms(206), sctp(C, S, 53001, 3868, 0x33333333, data_chunk(101, str("bad vtag"))));
+  k.add(sec(15), sctp(C, S, 53001, 3868, 0x22222222, data_chunk(101, str("after idle"))));
+  k.add(sec(15) + ms(1), sctp(S, C, 3868, 53001, 0x11111111, sack_chunk(101)));
+  bytes shut;
+  app32(shut, 200);
+  k.add(sec(15) + ms(10), sctp(C, S, 53001, 3868, 0x22222222, chunk(7, shut)));
+  k.add(sec(15) + ms(11), sctp(S, C, 3868, 53001, 0x11111111, chunk(8, {})));
+  k.add(sec(15) + ms(12), sctp(C, S, 53001, 3868, 0x22222222, chunk(14, {})));
+  // S2: SCTP DATA (and its SACK) on an association never seen starting
+  k.add(ms(210), sctp(C, S, 53002, 3868, 0x44444444, data_chunk(500, str("midstream!"))));
+  k.add(ms(211), sctp(S, C, 3868, 53002, 0x55555555, sack_chunk(500)));
+  // G1: GRE (version 0, IPv4 payload) both ways
+  auto gre = [](std::uint32_t a, std::uint32_t b, const bytes& inner) {
+    bytes g{0, 0, 0x08, 0x00};
+    g.insert(g.end(), inner.begin(), inner.end());
+    return ipv4(a, b, 47, g);
+  };
+  k.add(ms(300), gre(C, S, udp(ip4("10.200.0.1"), ip4("10.200.0.2"), 1, 2, {})));
+  k.add(ms(301), gre(S, C, udp(ip4("10.200.0.2"), ip4("10.200.0.1"), 2, 1, {})));
+  return k;
+}
+
+/// ct-oracle's `mkpcap unack` scenario (which timeout applies before a 400 s gap), ported.
+inline capture unack() {
+  capture k;
+  const std::int64_t gap = sec(400);
+  conn cu(k, 44001); auto tl = cu.open(0); cu.c2s(tl + ms(1), "PA", fill(10, 'u'));
+  conn ck(k, 44002); auto tl2 = ck.open(ms(10));
+  conn cp(k, 44003, 30000, 60000); cp.c2s(ms(20), "PA", fill(10, 'p'));
+  conn cq(k, 44004, 31000, 61000); cq.c2s(ms(30), "PA", fill(10, 'q')); cq.s2c(ms(31), "A");
+  conn cr(k, 44005, 32000, 62000); cr.c2s(ms(40), "PA", fill(10, 'r')); cr.s2c(ms(41), "PA", fill(10, 'R')); cr.c2s(ms(42), "A");
+  for (auto [c, t] : {std::pair{&cu, tl + ms(1)}, std::pair{&ck, tl2}, std::pair{&cp, ms(20)}, std::pair{&cq, ms(31)},
+                      std::pair{&cr, ms(42)}}) {
+    c->c2s(t + gap, "PA", str("afterafter"));
+    c->s2c(t + gap + ms(1), "A");
+  }
+  return k;
+}
+
+/// Every synthetic capture by name.
+inline const std::map<std::string, std::function<capture()>>& all() {
+  static const std::map<std::string, std::function<capture()>> m = {
+      {"tcp-edge", tcp_edge}, {"tcp-timers", tcp_timers}, {"misc-edge", misc_edge}, {"unack", unack}};
+  return m;
+}
+
+}  // namespace oracle_synth
