@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "cli/lb_command.hpp"
+#include "cli/check_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/sweep_command.hpp"
 #include "sessim/core/error.hpp"
 #include "sessim/policy/presets/all.hpp"
 
@@ -17,6 +19,10 @@ int main(int argc, char** argv) {
   int rc = 0;
   cli::run_options run_opt;
   cli::add_run_command(app, run_opt, &rc);
+  cli::sweep_options sweep_opt;
+  cli::add_sweep_command(app, sweep_opt, &rc);
+  cli::check_options check_opt;
+  cli::add_check_command(app, check_opt, &rc);
   cli::add_lb_command(app, &rc);
 
   auto* presets_cmd = app.add_subcommand("presets", "List the device presets and their timeouts");

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <streambuf>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -371,11 +372,20 @@ class broken_recorder final : public replay_sink {
   std::map<std::uint64_t, broken_brief> broken;
 };
 
-/// Forwards to several sinks, in order.
+/** Forwards to several sinks, in order. With `trace_frames`, a TCP connection's last_frame and
+ *  last_time are those of its last trace frame, not of a keepalive after it. */
 class fan_sink final : public replay_sink {
  public:
   std::vector<replay_sink*> to;
+  bool trace_frames = false;
   void on_verdict(const packet_view& p, std::string_view d, verdict v, std::string_view r) override {
+    if (trace_frames && !p.synthetic && p.is_tcp() && p.frame != last_seen_) {
+      last_seen_ = p.frame;
+      bool skipped = false;
+      for (std::size_t i = 1; i < static_cast<std::size_t>(skip_reason::count_); ++i)
+        if (r == skip_reason_name(static_cast<skip_reason>(i))) skipped = true;
+      if (!skipped) last_[tracking_key(p)] = {p.frame, p.ts};
+    }
     for (auto* s : to) s->on_verdict(p, d, v, r);
   }
   void on_delivered(const packet_view& p) override {
@@ -385,8 +395,32 @@ class fan_sink final : public replay_sink {
     for (auto* s : to) s->on_injected(t, d, r, v6);
   }
   void on_connection(const connection& c) override {
+    if (trace_frames && c.proto() == 6) {
+      auto it = last_.find(c.key);
+      if (it != last_.end()) {
+        const auto [frame, ts] = it->second;
+        last_.erase(it);
+        if (frame != c.last_frame && frame >= c.first_frame) {
+          connection fixed = c;
+          fixed.last_frame = frame;
+          fixed.last_ts = ts;
+          for (auto* s : to) s->on_connection(fixed);
+          return;
+        }
+      }
+    }
     for (auto* s : to) s->on_connection(c);
   }
+
+ private:
+  struct key_hash {
+    std::size_t operator()(const flow_key& k) const noexcept { return hash_bidir(k); }
+  };
+  struct key_eq {
+    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a == b || a == b.reversed(); }
+  };
+  std::unordered_map<flow_key, std::pair<std::uint64_t, sim_time>, key_hash, key_eq> last_;
+  std::uint64_t last_seen_ = 0;
 };
 
 }  // namespace
@@ -466,6 +500,7 @@ run_summary run_extras::run(const replay_options& ropt, replay_sink& sink) {
   one.threads = 1;  // the report sinks read the reader's current frame: stay in this thread
   if (!m.ka.enabled()) return run_lockstep(m.reader, {lockstep_lane{m.main.get(), &fan, true}}, one).front();
   fan.to.push_back(&m.with);
+  fan.trace_frames = true;
   m.base = std::make_unique<replay>(m.topo, ropt);
   keepalive_source<trace_reader> src(m.reader, m.ka);
   std::vector<run_summary> s = run_lockstep(

@@ -306,8 +306,8 @@ std::string html_writer::impl::timeline(const connection& cn, const conn_trace& 
     s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fff3cd\"><title>idle {} ({} s)</title></rect>\n",
                      f1(xa), top - 6, f1(xb - xa), f1(2 * lane + 6), human(b - a), format_seconds(b - a));
     if (xb - xa > 70)
-      s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#8a6d3b\">idle {}</text>\n", f1((xa + xb) / 2),
-                       f1(axis_y + 4), human(b - a));
+      s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#8a6d3b\" font-size=\"12\">idle {}</text>\n",
+                       f1((xa + xb) / 2), f1(axis_y - 6), human(b - a));
   }
 
   // Lane labels and the axis.
@@ -397,10 +397,10 @@ std::string html_writer::impl::timeline(const connection& cn, const conn_trace& 
       "<g font-size=\"11\"><line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#2E7D32\" stroke-width=\"1.5\"/><text x=\"{3}\" y=\"{1}\">forwarded</text>"
       "<line x1=\"{4}\" y1=\"{1}\" x2=\"{4}\" y2=\"{2}\" stroke=\"#D00000\" stroke-width=\"2.5\"/><text x=\"{5}\" y=\"{1}\">dropped</text>"
       "<line x1=\"{6}\" y1=\"{1}\" x2=\"{6}\" y2=\"{2}\" stroke=\"#0072B2\" stroke-dasharray=\"3 2\" stroke-width=\"1.5\"/><text x=\"{7}\" y=\"{1}\">keepalive</text>"
-      "<path d=\"M{8},{2} l-5,-9 l10,0 Z\" fill=\"#7B1FA2\"/><text x=\"{9}\" y=\"{1}\">injected RST</text>"
+      "<path d=\"M{8},{11} l10,0 l-5,9 Z\" fill=\"#7B1FA2\"/><text x=\"{9}\" y=\"{1}\">injected RST</text>"
       "<rect x=\"{10}\" y=\"{11}\" width=\"18\" height=\"10\" fill=\"#4F81BD\" fill-opacity=\"0.85\"/><text x=\"{12}\" y=\"{1}\">session held</text>"
       "<rect x=\"{13}\" y=\"{11}\" width=\"18\" height=\"10\" fill=\"#fff3cd\" stroke=\"#e0d090\"/><text x=\"{14}\" y=\"{1}\">idle gap</text></g>\n",
-      L, f1(ly), f1(ly - 10), L + 6, L + 90, L + 96, L + 170, L + 176, L + 262, L + 270, L + 370, f1(ly - 9), L + 392, L + 485, L + 507);
+      L, f1(ly), f1(ly - 10), L + 6, L + 90, L + 96, L + 170, L + 176, L + 254, L + 270, L + 370, f1(ly - 9), L + 392, L + 485, L + 507);
   if (tr.ev_cut)
     s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#777\">{} earlier packet(s) not shown</text>\n", R, f1(ly),
                      tr.ev_cut);
