@@ -66,28 +66,30 @@ class json_writer final : public writer {
                "\"last_frame\": {}, \"first_time\": {}, \"last_time\": {}, \"client_pkts\": {}, "
                "\"server_pkts\": {}, \"client_bytes\": {}, \"server_bytes\": {}, \"client_ip_bytes\": {}, "
                "\"server_ip_bytes\": {}, \"conn_state\": {}, \"history\": {}, \"warm_start\": {}, "
-               "\"frames_dropped\": {}, \"broken\": {}",
+               "\"frames_dropped\": {}, \"redirected\": {}, \"redirect_bytes\": {}, \"added_latency_us\": {}, \"broken\": {}",
                n_ ? "," : "", c.id, json_str(proto_name(c.proto())), json_str(c.client()), json_str(c.server()),
                c.first_frame, c.last_frame, rel(info_, c.first_ts), rel(info_, c.last_ts), c.pkts[0], c.pkts[1],
                c.bytes[0], c.bytes[1], c.ip_bytes[0], c.ip_bytes[1], json_str(c.conn_state()),
-               json_str(c.history), c.warm ? "true" : "false", c.dropped, c.broken ? "true" : "false");
+               json_str(c.history), c.warm ? "true" : "false", c.dropped, c.redirected, c.redirect_bytes,
+               fmt::format("{:.3f}", to_seconds(c.added_latency) * 1e6), c.broken ? "true" : "false");
     ++n_;
-    if (c.broken) {
     if (!c.backend.empty()) fmt::print(out_, ", \"backend\": {}", json_str(c.backend));
+    if (c.broken) {
       const auto& b = c.brk;
       auto secs = [](sim_time t) { return t < 0 ? std::string("null") : format_seconds(t); };
       fmt::print(out_,
                  ", \"break\": {{\"frame\": {}, \"time\": {}, \"device\": {}, \"cause\": {}, \"reason\": {}, "
                  "\"from\": {}, \"experience\": {}, \"experience_time\": {}, \"frames_after\": {}, "
-                 "\"idle_gap\": {}, \"fix\": {{\"key\": {}, \"current\": {}, \"timeout_above\": {}, "
-                 "\"keepalive_below\": {}, \"hint\": {}}}}}",
+                 "\"idle_gap\": {}, \"race_margin_us\": {}, \"sync_lost\": {}, \"fix\": {{\"key\": {}, \"current\": {}, "
+                 "\"timeout_above\": {}, \"keepalive_below\": {}, \"sync_latency_below\": {}, \"hint\": {}}}}}",
                  b.frame ? std::to_string(b.frame) : "null", rel(info_, b.time), json_str(b.device),
                  json_str(cause_name(b.cause)), json_str(reason_name(b.why)),
                  json_str(b.frame ? (b.dir == 0 ? "client" : "server") : "device"), json_str(experience_name(b.exp)),
                  rel(info_, b.exp_time), c.after_break, secs(b.idle_gap),
-                 b.fix_key.empty() ? "null" : json_str(b.fix_key),
+                 b.race_margin < 0 ? std::string("null") : fmt::format("{:.3f}", to_seconds(b.race_margin) * 1e6),
+                 b.sync_lost ? "true" : "false", b.fix_key.empty() ? "null" : json_str(b.fix_key),
                  b.fix_key == "table.capacity" ? std::to_string(b.current) : secs(b.current), secs(b.timeout_above),
-                 secs(b.keepalive_below), json_str(b.hint));
+                 secs(b.keepalive_below), secs(b.sync_latency_below), json_str(b.hint));
     }
     out_ << "}";
   }
@@ -122,10 +124,14 @@ class json_writer final : public writer {
       fmt::print(out_,
                  "{}\n      {{\"name\": {}, \"packets\": {}, \"forwarded\": {}, \"dropped\": {}, \"rejected\": {}, "
                  "\"sessions_created\": {}, \"expired\": {}, \"evicted\": {}, \"killed\": {}, \"rsts_injected\": {}, "
-                 "\"peak_sessions\": {}, \"sessions_at_end\": {}}}",
+                 "\"peak_sessions\": {}, \"sessions_at_end\": {}, \"sync_sent\": {}, \"sync_received\": {}, "
+                 "\"sync_lost\": {}, \"sync_resent\": {}, \"races\": {}, \"deferred\": {}, \"redirected_pkts\": {}, "
+                 "\"redirected_bytes\": {}, \"down_events\": {}, \"sessions_lost_down\": {}}}",
                  i ? "," : "", json_str(d.name), d.stats.packets, d.stats.forwarded, d.stats.dropped, d.stats.rejected,
                  d.stats.created, d.stats.expired, d.stats.evicted, d.stats.killed, d.stats.rst_injected,
-                 d.peak_sessions, d.sessions_at_end);
+                 d.peak_sessions, d.sessions_at_end, d.sync.sync_sent, d.sync.sync_received, d.sync.sync_lost,
+                 d.sync.sync_retransmitted, d.sync.races, d.sync.deferred, d.sync.redirected_pkts,
+                 d.sync.redirected_bytes, d.sync.down_events, d.sync.sessions_lost_down);
     }
     out_ << "\n    ]";
     if (s.lb) lb_json(*s.lb);
@@ -134,12 +140,6 @@ class json_writer final : public writer {
   }
 
  private:
-  std::ostream& out_;
-  const run_info& info_;
-  std::uint64_t n_ = 0;
-};
-
-}  // namespace
   /// "load_balancers": per virtual server, real servers, health events, churn (docs/output.md).
   void lb_json(const lb::lb_report& r) {
     auto secs = [&](sim_time t) { return rel(info_, t); };
@@ -180,6 +180,12 @@ class json_writer final : public writer {
     out_ << "\n    ]";
   }
 
+  std::ostream& out_;
+  const run_info& info_;
+  std::uint64_t n_ = 0;
+};
+
+}  // namespace
 
 std::unique_ptr<writer> make_json_writer(std::ostream& out, const run_info& info) {
   return std::make_unique<json_writer>(out, info);

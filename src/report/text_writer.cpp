@@ -50,9 +50,12 @@ class text_writer final : public writer {
 
  private:
   void line(const connection& c) {
-    fmt::print(out_, "#{:<5} {:<5} {} -> {}  frames {}..{}  {}..{} s  {} {}\n", c.id, proto_name(c.proto()),
+    fmt::print(out_, "#{:<5} {:<5} {} -> {}  frames {}..{}  {}..{} s  {} {}{}\n", c.id, proto_name(c.proto()),
                c.client(), c.server(), c.first_frame, c.last_frame, rel(info_, c.first_ts), rel(info_, c.last_ts),
-               c.conn_state(), c.history);
+               c.conn_state(), c.history,
+               c.redirected && !c.broken ? fmt::format("  (redirected {} frame(s), +{:.1f} us)", c.redirected,
+                                                       to_seconds(c.added_latency) * 1e6)
+                                         : std::string());
   }
 
   /// Load balancers: spread per real server, health events, churn, L7 and tunnel notes.
@@ -112,6 +115,13 @@ class text_writer final : public writer {
         fmt::print(out_, " (session expired after {} idle; {} = {}; RST sent to both ends)\n", human(b.idle_gap),
                    b.fix_key, human(b.current));
         break;
+      case break_cause::sync_race:
+        if (b.sync_lost)
+          fmt::print(out_, " (reason {}; the session's sync message was lost)\n", reason_name(b.why));
+        else
+          fmt::print(out_, " (reason {}; this packet beat the sync by {} us)\n", reason_name(b.why),
+                     fmt::format("{:.3f}", to_seconds(b.race_margin) * 1e6));
+        break;
       default:
         fmt::print(out_, " (reason {})\n", reason_name(b.why));
     }
@@ -121,6 +131,9 @@ class text_writer final : public writer {
       fmt::print(out_, "       endpoints: blackhole from t={} s ({} packet silently dropped; it learns only by its own timeout)\n",
                  rel(info_, b.exp_time), b.dir == 0 ? "client's" : "server's");
     if (c.after_break) fmt::print(out_, "       {} more frame(s) of this connection after the break\n", c.after_break);
+    if (c.redirected)
+      fmt::print(out_, "       {} frame(s) redirected to the owner (+{} us in total)\n", c.redirected,
+                 fmt::format("{:.1f}", to_seconds(c.added_latency) * 1e6));
     if (!b.hint.empty()) fmt::print(out_, "       fix: {}\n", b.hint);
   }
 
@@ -146,10 +159,21 @@ class text_writer final : public writer {
     fmt::print(out_, "  dropped       {} frame(s)\n", s.frames_dropped);
     if (s.lb) lb_text(*s.lb);
     if (s.rsts_injected) fmt::print(out_, "  injected      {} RST(s)\n", s.rsts_injected);
-    for (const auto& d : s.devices)
+    for (const auto& d : s.devices) {
       fmt::print(out_, "  device {:<6} peak {} sessions, created {}, expired {}, evicted {}, forwarded {}, dropped {}, rejected {}\n",
                  d.name, d.peak_sessions, d.stats.created, d.stats.expired, d.stats.evicted, d.stats.forwarded,
                  d.stats.dropped, d.stats.rejected);
+      const auto& y = d.sync;
+      if (y.sync_sent || y.sync_received)
+        fmt::print(out_, "         {:<6} sync: sent {}, received {}, lost {}, re-sent {}, races {}{}\n", "", y.sync_sent,
+                   y.sync_received, y.sync_lost, y.sync_retransmitted, y.races,
+                   y.deferred ? fmt::format(", deferred {}", y.deferred) : std::string());
+      if (y.redirected_pkts)
+        fmt::print(out_, "         {:<6} redirected to the owner: {} frame(s), {} bytes on the inter-device link\n", "",
+                   y.redirected_pkts, y.redirected_bytes);
+      if (y.down_events)
+        fmt::print(out_, "         {:<6} went down {} time(s), losing {} session(s)\n", "", y.down_events, y.sessions_lost_down);
+    }
   }
 
   std::ostream& out_;

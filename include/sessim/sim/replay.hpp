@@ -304,7 +304,8 @@ class replay {
       if (!up_[m]) continue;
       for (const auto& snap : devices_[m]->snapshot_all()) send_to_peers(a.group, m, snap, false, t);
     }
-    events_.schedule(t + grp.refresh, sim_event{ev_alarm{a.group}});
+    // Keep refreshing while the trace goes on; the first tick after its last frame is the last.
+    if (t <= summary_.last_ts) events_.schedule(t + grp.refresh, sim_event{ev_alarm{a.group}});
   }
 
   void schedule_alarms(sim_time start) {
@@ -509,13 +510,20 @@ class replay {
     break_context ctx;
     const connection& c = *a.c;
     const std::size_t g = group_of_[i];
+    // The device that held the session failed and this one took over without it.
+    if (!c.dev[i].had_session || ever_down_[i])
+      for (std::size_t m = 0; m < devices_.size(); ++m)
+        if (m != i && c.dev[m].had_session && (!up_[m] || ever_down_[m] || ever_down_[i])) {
+          ctx.cause = break_cause::failover;
+          return ctx;
+        }
     // A session create or state update on its way to this member: the packet beat the sync.
     if (g != npos) {
       auto& pend = pending_[i];
       auto it = pend.find(tracking_key(a.p));
       if (it != pend.end()) {
         ctx.cause = break_cause::sync_race;
-        ++sync_stats_[i].races;
+        if (!c.broken) ++sync_stats_[i].races;
         ctx.sync_latency_below = t - it->second.sent;
         if (it->second.arrival == std::numeric_limits<sim_time>::max()) ctx.sync_lost = true;
         else ctx.race_margin = it->second.arrival - t;
@@ -531,7 +539,7 @@ class replay {
         if (m != i && c.dev[m].had_session && !c.dev[m].lost) {
           ctx.cause = (ever_down_[i] || !up_[m] || ever_down_[m]) ? break_cause::failover : break_cause::sync_race;
           if (ctx.cause == break_cause::sync_race) {
-            ++sync_stats_[i].races;
+            if (!c.broken) ++sync_stats_[i].races;
             ctx.sync_lost = true;
           }
           return ctx;
@@ -648,6 +656,7 @@ class replay {
 
   struct pf_batch {
     std::vector<session_snapshot> items;
+    sim_time first = 0;  ///< when the oldest queued update was queued
     std::uint64_t generation = 0;
   };
 
@@ -657,7 +666,19 @@ class replay {
     for (auto& s : b.items)
       if (s.orig == snap.orig) { s = snap; return; }  // coalesce updates of one state
     b.items.push_back(snap);
-    if (b.items.size() == 1) events_.schedule(t + grp.max_delay, sim_event{ev_pf_flush{from, b.generation}});
+    if (b.items.size() == 1) {
+      b.first = t;
+      events_.schedule(t + grp.max_delay, sim_event{ev_pf_flush{from, b.generation}});
+    }
+    // Until the batch leaves, the update is expected at flush time plus the nominal latency.
+    for (std::size_t to : grp.members) {
+      if (to == from) continue;
+      auto& slot = pending_[to][snap.orig];
+      if (slot.arrival == 0) {
+        slot.arrival = b.first + grp.max_delay + grp.latency.a;
+        slot.sent = t;
+      }
+    }
     if (b.items.size() >= grp.batch) flush_pfsync(from, t);
   }
 
@@ -674,9 +695,9 @@ class replay {
         ++sync_stats_[from].sync_sent;
         auto& slot = pending_[to][snap.orig];
         const sim_time at = lost ? std::numeric_limits<sim_time>::max() : t + lat;
-        if (slot.arrival == 0 || at < slot.arrival) {
+        if (slot.arrival == 0 || slot.arrival >= t || at < slot.arrival) {
           slot.arrival = at;
-          slot.sent = t;
+          if (slot.sent == 0) slot.sent = t;
         }
         if (lost) {
           ++sync_stats_[from].sync_lost;
