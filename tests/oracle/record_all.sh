@@ -96,6 +96,27 @@ run webex-def-l1          $S/ndpi-webex-halfclose-rst.pcap --loose 1 --speedup 1
 run webex-def-l0          $S/ndpi-webex-halfclose-rst.pcap --loose 0 --speedup 1
 run webex-e10-o10-l1      $S/ndpi-webex-halfclose-rst.pcap --established 10 --other 10 --loose 1 --speedup 1
 run webex-lib1-l1         $S/ndpi-webex-halfclose-rst.pcap --liberal 1 --loose 1 --speedup 1
+run kakao-def-l1          $S/ndpi-kakaotalk-chat-sll.pcap --loose 1 --speedup 1
+run kakao-def-l0          $S/ndpi-kakaotalk-chat-sll.pcap --loose 0 --speedup 1
+run kakao-e5-o5-l1        $S/ndpi-kakaotalk-chat-sll.pcap --established 5 --other 5 --loose 1 --speedup 1
+run synscan-def-l1        $S/ndpi-synscan.pcap --loose 1 --speedup 1
+run synscan-o5-l0         $S/ndpi-synscan.pcap --other 5 --loose 0 --speedup 1
+run smb-def-l1            $S/sv-smb-async-oneside-client.pcap --loose 1 --speedup 1
+run smb-def-l0            $S/sv-smb-async-oneside-client.pcap --loose 0 --speedup 1
+run smtp-def-l1           $S/zeek-smtp-one-side-only.pcap --loose 1 --speedup 1
+run nano-def-l0           $S/tcpdump-tcp-handshake-nano.pcap --loose 0 --speedup 1
+run gre-def-l1            $S/zeek-gre-sample.pcap --loose 1 --speedup 1
+run gre-def-l0            $S/zeek-gre-sample.pcap --loose 0 --speedup 1
+run vxlan-def-l1          $S/zeek-vxlan.pcap --loose 1 --speedup 1
+run quic-def-l1           $S/zeek-quic-chromium.pcap --loose 1 --speedup 1
+run ntp-def-l1            $S/zeek-ntp-misordered.pcap --loose 1 --speedup 1
+run fragsyn-def-l0        $S/zeek-ipv4-fragmented-syn.pcap --loose 0 --speedup 1
+run gnutella-def-l1       $S/ndpi-gnutella-mixed.pcap --loose 1 --speedup 10
+run gnutella-e30-l0       $S/ndpi-gnutella-mixed.pcap --established 30 --other 30 --loose 0 --speedup 10
+run ppp4k-def-l1          $S/ppp-4k-http-requests-client-only.pcap --loose 1 --speedup 10
+run ppp4k-e30-l0          $S/ppp-4k-http-requests-client-only.pcap --established 30 --loose 0 --speedup 10
+run nest-e30-l0           $S/ndpi-nest-log-sink.pcap --established 30 --loose 0 --speedup 10
+
 # ---- synthetic captures (tests/oracle/synth_captures.hpp)
 run synth-tcpedge-l1        synth:tcp-edge --loose 1 --speedup 1
 run synth-tcpedge-l0        synth:tcp-edge --loose 0 --speedup 1

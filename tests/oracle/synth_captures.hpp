@@ -526,6 +526,91 @@ inline capture misc_edge() {
   return k;
 }
 
+/// Splits a whole IPv4 packet (20-byte header) into fragments at the payload offsets `cuts`
+/// (multiples of 8), with IP id `id`; returned in datagram order.
+inline std::vector<bytes> fragments(const bytes& pkt, std::uint16_t id, const std::vector<std::size_t>& cuts) {
+  std::vector<bytes> out;
+  const std::size_t n = pkt.size() - 20;
+  std::vector<std::size_t> at = {0};
+  at.insert(at.end(), cuts.begin(), cuts.end());
+  at.push_back(n);
+  for (std::size_t i = 0; i + 1 < at.size(); ++i) {
+    bytes f(pkt.begin(), pkt.begin() + 20);
+    f.insert(f.end(), pkt.begin() + 20 + static_cast<long>(at[i]), pkt.begin() + 20 + static_cast<long>(at[i + 1]));
+    put16(f, 2, static_cast<std::uint16_t>(f.size()));
+    put16(f, 4, id);
+    put16(f, 6, static_cast<std::uint16_t>((i + 2 < at.size() ? 0x2000 : 0) | (at[i] / 8)));
+    put16(f, 10, 0);
+    put16(f, 10, csum(f, 0, 20));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+/// IPv4 fragments: in order, reversed, last missing, first missing, an ICMP echo, and a TCP
+/// segment whose last fragment arrives after its connection expired (run with --established 10,
+/// loose 0 and 1, --client-net 192.0.2.0/24 --server-net 198.51.100.0/24).
+inline capture frag_edge() {
+  capture k;
+  const std::uint32_t C = ip4("192.0.2.10"), S = ip4("198.51.100.20");
+  auto big = [](char c) { return fill(1400, c); };
+  // F1: request, reply in 3 fragments in order
+  k.add(0, udp(C, S, 54001, 53, fill(20, 'q')));
+  {
+    auto f = fragments(udp(S, C, 53, 54001, big('a')), 0x1001, {512, 1024});
+    for (std::size_t i = 0; i < f.size(); ++i) k.add(ms(10) + static_cast<std::int64_t>(i) * 20, f[i]);
+  }
+  // F2: request, reply in 3 fragments, last first
+  k.add(ms(100), udp(C, S, 54002, 53, fill(20, 'q')));
+  {
+    auto f = fragments(udp(S, C, 53, 54002, big('b')), 0x1002, {512, 1024});
+    k.add(ms(110), f[2]); k.add(ms(110) + 20, f[1]); k.add(ms(110) + 40, f[0]);
+  }
+  // F3: request, reply whose last fragment never comes
+  k.add(ms(200), udp(C, S, 54003, 53, fill(20, 'q')));
+  {
+    auto f = fragments(udp(S, C, 53, 54003, big('c')), 0x1003, {512, 1024});
+    k.add(ms(210), f[0]); k.add(ms(210) + 20, f[1]);
+  }
+  // F4: request, reply whose first fragment never comes
+  k.add(ms(300), udp(C, S, 54004, 53, fill(20, 'q')));
+  {
+    auto f = fragments(udp(S, C, 53, 54004, big('d')), 0x1004, {512, 1024});
+    k.add(ms(310), f[1]); k.add(ms(310) + 20, f[2]);
+  }
+  // F5: a fragmented first datagram of a new UDP flow (client side), then the reply
+  {
+    auto f = fragments(udp(C, S, 54005, 4500, big('e')), 0x1005, {704});
+    k.add(ms(400), f[0]); k.add(ms(400) + 20, f[1]);
+    k.add(ms(420), udp(S, C, 4500, 54005, fill(30, 'r')));
+  }
+  // F6: fragmented echo request and reply
+  {
+    auto q = fragments(icmp(C, S, 8, 0, idseq(0x77, 1), big('p')), 0x1006, {800});
+    k.add(ms(500), q[0]); k.add(ms(500) + 20, q[1]);
+    auto r = fragments(icmp(S, C, 0, 0, idseq(0x77, 1), big('p')), 0x2006, {800});
+    k.add(ms(510), r[0]); k.add(ms(510) + 20, r[1]);
+  }
+  // F7: TCP connection idle; a data segment in 2 fragments, the first 9 s after the last
+  // packet (entry alive with established 10), the second at 11 s (entry expired)
+  {
+    conn c(k, 54007); auto t = c.open(ms(600));
+    auto f = fragments(tcp(c.c, c.s, c.cp, c.sp, "PA", c.cs, c.ss, 64240, fill(1000, 'g')), 0x1007, {504});
+    k.add(t + sec(9), f[0]); k.add(t + sec(11), f[1]);
+    c.cs += 1000;
+    c.s2c(t + sec(11) + ms(1), "A");
+  }
+  // F8: the same with both fragments at 9 s (alive): control
+  {
+    conn c(k, 54008); auto t = c.open(ms(700));
+    auto f = fragments(tcp(c.c, c.s, c.cp, c.sp, "PA", c.cs, c.ss, 64240, fill(1000, 'h')), 0x1008, {504});
+    k.add(t + sec(9), f[0]); k.add(t + sec(9) + ms(1), f[1]);
+    c.cs += 1000;
+    c.s2c(t + sec(9) + ms(2), "A");
+  }
+  return k;
+}
+
 /// ct-oracle's `mkpcap unack` scenario (which timeout applies before a 400 s gap), ported.
 inline capture unack() {
   capture k;
@@ -546,7 +631,8 @@ inline capture unack() {
 /// Every synthetic capture by name.
 inline const std::map<std::string, std::function<capture()>>& all() {
   static const std::map<std::string, std::function<capture()>> m = {
-      {"tcp-edge", tcp_edge}, {"tcp-timers", tcp_timers}, {"misc-edge", misc_edge}, {"unack", unack}};
+      {"tcp-edge", tcp_edge}, {"tcp-timers", tcp_timers}, {"misc-edge", misc_edge}, {"unack", unack},
+      {"frag-edge", frag_edge}};
   return m;
 }
 
