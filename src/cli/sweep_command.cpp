@@ -497,7 +497,8 @@ run_summary run_extras::run(const replay_options& ropt, replay_sink& sink) {
     fan.to.push_back(m.html.get());
   }
   lockstep_options one;
-  one.threads = 1;  // the report sinks read the reader's current frame: stay in this thread
+  one.threads = 1;  // the report sinks read the reader's current frame: stay in this thread,
+  one.per_packet = true;  // and take each packet through both replays before reading the next
   if (!m.ka.enabled()) return run_lockstep(m.reader, {lockstep_lane{m.main.get(), &fan, true}}, one).front();
   fan.to.push_back(&m.with);
   fan.trace_frames = true;

@@ -35,14 +35,17 @@ struct lockstep_lane {
 struct lockstep_options {
   unsigned threads = 0;     ///< workers; 0: std::thread::hardware_concurrency(); 1: the calling thread only
   std::size_t chunk = 4096; ///< packets per shared chunk
+  bool per_packet = false;  ///< one worker: push each packet to every lane before reading the next
 };
 
 /**
  * Runs every lane over one pass of `src` (`next(packet_view&, skip_reason&) → bool`) and returns
  * the lanes' summaries in lane order.
  *
- * With one worker (or one lane) the packets are pushed to the lanes in the calling thread, one
- * packet at a time, so sinks may look at the source's current frame. Otherwise the calling
+ * With one worker (or one lane) everything runs in the calling thread: with `per_packet`, each
+ * packet goes to every lane before the next is read (so sinks may look at the source's current
+ * frame, as `sessim run` does); otherwise chunk by chunk, each lane taking the whole chunk in turn
+ * (its tables stay in cache). With more workers the calling
  * thread decodes the source into chunks of `chunk` packets (at most 2 × workers + 2 chunks in
  * flight, so memory is bounded) and the lanes are split over min(workers, lanes) strands of an
  * asio::thread_pool: lane i runs on strand i mod W, which processes the chunks in order. A sink
@@ -57,12 +60,25 @@ std::vector<run_summary> run_lockstep(Source& src, const std::vector<lockstep_la
   if (workers > lanes.size()) workers = static_cast<unsigned>(lanes.size());
   for (const auto& l : lanes) l.r->begin(*l.sink);
 
-  if (workers <= 1) {
+  if (workers <= 1 && (opt.per_packet || lanes.size() == 1)) {
     packet_view p;
     skip_reason why = skip_reason::none;
     while (src.next(p, why))
       for (const auto& l : lanes)
         if (!p.synthetic || l.synthetic) l.r->push(p, why);
+    for (std::size_t i = 0; i < lanes.size(); ++i) out[i] = lanes[i].r->finish();
+    return out;
+  }
+  if (workers <= 1) {
+    std::vector<std::pair<packet_view, skip_reason>> items(std::max<std::size_t>(opt.chunk, 1));
+    for (bool more = true; more;) {
+      std::size_t n = 0;
+      while (n < items.size() && src.next(items[n].first, items[n].second)) ++n;
+      more = n == items.size();
+      for (const auto& l : lanes)
+        for (std::size_t k = 0; k < n; ++k)
+          if (!items[k].first.synthetic || l.synthetic) l.r->push(items[k].first, items[k].second);
+    }
     for (std::size_t i = 0; i < lanes.size(); ++i) out[i] = lanes[i].r->finish();
     return out;
   }
