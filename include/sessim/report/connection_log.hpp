@@ -129,7 +129,9 @@ class connection_log {
     if (b.cause == break_cause::table_full) {
       b.fix_key = "table.capacity";
       b.current = static_cast<sim_time>(configs_[i].capacity);
-      b.hint = fmt::format("raise table.capacity above {} or use table.full=early-drop", configs_[i].capacity);
+      b.hint = configs_[i].table_full == table_full_policy::drop_new
+                   ? fmt::format("raise table.capacity above {} or use table.full=early-drop", configs_[i].capacity)
+                   : fmt::format("raise table.capacity above {}, or shorten the closing-state timeouts", configs_[i].capacity);
     } else if (b.cause == break_cause::no_session) {
       b.fix_key = "policy.no_session";
       b.hint = c.had_syn() ? "the device had no session for it: check the policy and capture start"

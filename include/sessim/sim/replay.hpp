@@ -342,7 +342,8 @@ class replay {
   std::vector<std::size_t> resolve(const arrival& a) {
     std::vector<std::size_t> route;
     if (a.path == npos) {
-      for (std::size_t i = 0; i < devices_.size(); ++i) route.push_back(i);
+      route.reserve(devices_.size());
+      for (std::size_t i = 0; i < devices_.size(); ++i) route.push_back(up_[i] ? i : i);
     } else {
       const path_spec& ps = topo_.paths[a.path];
       if (ps.ecmp != ecmp_mode::none && !ps.ecmp_devices.empty()) {
