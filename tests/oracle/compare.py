@@ -197,6 +197,26 @@ def near_boundary(kpk, timeouts, speedup):
     return notes
 
 
+def fix_rewritten(kres):
+    """A router rewrites some IP options (Record Route, Timestamp) of a packet it forwards, after
+    conntrack has seen it: ct-oracle then matches neither its FORWARD log nor its egress copy
+    (NOT-IN-FORWARD, and the copy is listed under 'extras' as an unexpected frame). Such a frame
+    was forwarded; credit the extra to it (same rewritten description, egress side of its
+    direction)."""
+    extras = list(kres.get("extras") or [])
+    for k in kres["packets"]:
+        if k["verdict"] != "DROPPED" or k.get("ctstate") != "NOT-IN-FORWARD":
+            continue
+        side = "B" if k.get("dir") == "c2s" else "A"
+        for i, e in enumerate(extras):
+            if e.get("side") == side and e.get("what") == k.get("pkt"):
+                k["verdict"] = "FORWARDED"
+                k["ctstate"] = "UNKNOWN"
+                k.setdefault("notes", []).append("ip-options-rewritten: egress matched by description")
+                del extras[i]
+                break
+
+
 def run_probe(a, capture, sets):
     cmd = [a.probe, capture] + sets
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -315,6 +335,7 @@ def main():
     else:
         kres = run_kernel(a, capture)
     fix_duplicates(kres["packets"])
+    fix_rewritten(kres)
     speedup = float(kres["settings"]["speedup"])
     sets = sessim_settings(kres, speedup)
     sres = run_sessim(a, capture, sets)
