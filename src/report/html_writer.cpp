@@ -206,6 +206,27 @@ struct html_writer::impl {
       lives.back().end = p.ts;
       lives.back().by_packet = true;
     }
+    // The other devices: a session that reached them by sync (or left them) without a packet.
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      if (j == di) continue;
+      auto& other = c.lives[j];
+      if (r.devices()[j]->snapshot(k, snap)) {
+        if (other.empty() || other.back().end <= p.ts) {
+          life l;
+          l.start = p.ts;
+          l.end = snap.deadline;
+          l.how = "sync";
+          l.before = true;
+          other.push_back(l);
+          if (other.size() > opt.max_sessions) other.erase(other.begin());
+        } else if (snap.deadline > other.back().end) {
+          other.back().end = snap.deadline;
+        }
+      } else if (!other.empty() && other.back().end > p.ts) {
+        other.back().end = p.ts;
+        other.back().by_packet = true;
+      }
+    }
   }
 
   std::string timeline(const connection& cn, const conn_trace& tr) const;
@@ -355,11 +376,12 @@ std::string html_writer::impl::timeline(const connection& cn, const conn_trace& 
       const bool clipped = l.end > v1;
       const double xa = X(l.start), xb = X(l.end);
       s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" fill=\"#4F81BD\" fill-opacity=\"{}\"><title>session on {}: "
-                       "from t={} s ({}) to {}</title></rect>\n",
+                       "{} t={} s ({}) to {}</title></rect>\n",
                        f1(xa), f1(y + 4), f1(std::max(xb - xa, 1.5)), l.before ? "0.45" : "0.85", xml_escape(names[d]),
-                       rel_s(l.start), l.how,
+                       l.before ? "held at" : "from", rel_s(l.start),
+                       l.how == "sync" ? std::string_view("seen without a packet on this device: installed by sync") : l.how,
                        clipped ? fmt::format("t={} s (after the window)", rel_s(l.end))
-                       : l.by_packet ? fmt::format("t={} s (ended by a packet)", rel_s(l.end))
+                       : l.by_packet ? fmt::format("t={} s (gone: ended by a packet, removed or lost)", rel_s(l.end))
                                      : fmt::format("t={} s (expired)", rel_s(l.end)));
       if (!clipped && !l.by_packet && l.end <= t1) {
         s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#D00000\" stroke-width=\"2\"/>"
@@ -469,7 +491,7 @@ void html_writer::impl::write(const run_summary& s) {
     out << "</table>\n";
     out << "<h2>Timelines</h2>\n<p class=\"note\">Client packets above the axis, server packets below; green: forwarded, red "
            "&times;: dropped, dashed blue: keepalive (what-if); bars: the session on each device from its creation to its "
-           "deadline (pale: it existed before the first packet shown); red tick: expiry; purple: RSTs the device injected; "
+           "deadline (pale: it was already there — installed by sync, or older packets are not shown); red tick: expiry; purple: RSTs the device injected; "
            "yellow: idle gaps. Hover for details.</p>\n";
     for (const auto& w : rows) {
       const auto& b = w.brk;

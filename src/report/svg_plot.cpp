@@ -89,6 +89,17 @@ std::vector<double> log_ticks(double lo, double hi) {
 
 std::string num(double v) { return fmt::format("{:.1f}", v); }
 
+/// Ticks for a quantity that only takes integer values (counts): whole numbers only.
+std::vector<double> count_ticks(double hi) {
+  std::vector<double> t = nice_ticks(0, hi, 5);
+  if (t.size() > 1 && t[1] - t[0] < 1) {
+    t.clear();
+    for (double v = 0; v <= std::ceil(hi); ++v) t.push_back(v);
+  }
+  if (t.back() < hi) t.push_back(t.back() + (t.size() > 1 ? t[1] - t[0] : 1));
+  return t;
+}
+
 }  // namespace
 
 void write_sweep_svg(std::ostream& out, const sweep_plot& p) {
@@ -116,13 +127,11 @@ void write_sweep_svg(std::ostream& out, const sweep_plot& p) {
   // y scales
   double ymax = 1;
   for (double v : p.broken) ymax = std::max(ymax, v);
-  std::vector<double> yt = nice_ticks(0, ymax, 5);
-  if (yt.back() < ymax) yt.push_back(yt.back() + (yt.size() > 1 ? yt[1] - yt[0] : 1));
+  std::vector<double> yt = count_ticks(ymax);
   scale sy{0, yt.back(), B, T, false};
   double pmax = 1;
   for (double v : p.peak) pmax = std::max(pmax, v);
-  std::vector<double> pt = nice_ticks(0, pmax, 5);
-  if (pt.back() < pmax) pt.push_back(pt.back() + (pt.size() > 1 ? pt[1] - pt[0] : 1));
+  std::vector<double> pt = count_ticks(pmax);
   scale sp{0, pt.back(), B, T, false};
 
   const std::string unit_sfx = p.unit.empty() ? "" : " (" + p.unit + ")";
@@ -150,6 +159,8 @@ void write_sweep_svg(std::ostream& out, const sweep_plot& p) {
   out << "<g class=\"x\" text-anchor=\"middle\" fill=\"#222\">\n";
   if (p.numeric && n > 0) {
     std::vector<double> xt = log_x ? log_ticks(sx.d0, sx.d1) : nice_ticks(sx.d0, sx.d1, 8);
+    if (std::all_of(p.x.begin(), p.x.end(), [](double v) { return v == std::floor(v); }))  // an integer parameter
+      xt.erase(std::remove_if(xt.begin(), xt.end(), [](double v) { return v != std::floor(v); }), xt.end());
     for (double v : xt)
       fmt::print(out, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#444\"/><text x=\"{0}\" y=\"{3}\">{4}</text>\n",
                  num(sx(v)), B, B + 6, B + 22, tick_label(v));

@@ -124,6 +124,22 @@ TEST(html_report, rst_on_expiry_and_keepalives_are_drawn) {
   EXPECT_NE(s.find("<p><b>Saved by keepalive (2)</b></p>"), std::string::npos);
 }
 
+TEST(html_report, sessions_installed_by_sync_show_on_their_device) {
+  // asym-failover: fw1 syncs to fw2 (ipvs-style, after 3 packets) and fails at t = 30 s; #23 was
+  // never synced, so fw2 drops its packets after the failover (cause failover).
+  const std::string html = ::testing::TempDir() + "/report-failover.html";
+  ASSERT_EQ(sessim("run --scenario sim/scenarios/asym-failover.toml --html '" + html + "' -o /dev/null").code, 0);
+  const std::string s = slurp(html);
+  EXPECT_EQ(count(s, "<svg class=\"timeline\""), 1u);
+  EXPECT_NE(s.find("<section id=\"c23\">"), std::string::npos);
+  EXPECT_EQ(count(s, ">session on fw1</text>"), 1u);
+  EXPECT_EQ(count(s, ">session on fw2</text>"), 1u);
+  EXPECT_NE(s.find("break: failover"), std::string::npos);
+  // fw1 held the session until it went down; fw2 never got it before the failover.
+  EXPECT_NE(s.find("<title>session on fw1: from t=29.000000 s (new) to t="), std::string::npos) << s;
+  EXPECT_NE(s.find("(gone: ended by a packet, removed or lost)"), std::string::npos);
+}
+
 TEST(html_report, no_broken_connections) {
   const std::string html = ::testing::TempDir() + "/report-ok.html";
   ASSERT_EQ(sessim("run traces/handshake.pcap --html '" + html + "' -o /dev/null").code, 0);

@@ -256,6 +256,12 @@ TEST(sweep_cli, errors) {
   EXPECT_EQ(sessim("sweep traces/idle-demo.pcap --param tcp.established").code, 2);
   EXPECT_EQ(sessim("sweep traces/idle-demo.pcap --values 1,2").code, 2);
   EXPECT_EQ(sessim("sweep traces/nope.pcap --param tcp.established --values 1").code, 4);
+  for (const char* threads : {"1", "2"}) {  // a corrupt trace stops the pool cleanly: one line, exit 4
+    r = sessim(std::string("sweep traces/corrupt.pcap --param tcp.established --values 1,2,3 --threads ") + threads);
+    EXPECT_EQ(r.code, 4) << r.out;
+    EXPECT_EQ(count(r.out, "\n"), 1u) << r.out;
+    EXPECT_NE(r.out.find("frame 3"), std::string::npos) << r.out;
+  }
   EXPECT_EQ(sessim("sweep traces/idle-demo.pcap --param tcp.established --values 1 --format csv").code, 2);
   EXPECT_EQ(sessim("sweep traces/idle-demo.pcap --param tcp.established --values 1 --svg /nonexistent-dir/x.svg").code, 5);
   EXPECT_EQ(sessim("sweep traces/idle-demo.pcap --param sync.latency --values 0.001").code, 3);  // no sync group
