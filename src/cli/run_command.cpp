@@ -209,6 +209,8 @@ int run(const run_options& opt_in) {
   replay_options ropt;
   ropt.log.cold_start = opt.cold_start;
   ropt.log.warm_window = seconds(opt.warm_window);
+  // Reading ahead (with prefetching) is safe unless a sink copies the reader's current raw frame.
+  ropt.read_ahead = !pcap;
   tee_sink sink(*w, verdict_file.get(), pcap ? &*pcap : nullptr, reader, base, isatty(2) != 0);
   run_summary s;
   if (extras.active()) {

@@ -417,7 +417,7 @@ class fan_sink final : public replay_sink {
     std::size_t operator()(const flow_key& k) const noexcept { return hash_bidir(k); }
   };
   struct key_eq {
-    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a == b || a == b.reversed(); }
+    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a.same_flow(b); }
   };
   std::unordered_map<flow_key, std::pair<std::uint64_t, sim_time>, key_hash, key_eq> last_;
   std::uint64_t last_seen_ = 0;

@@ -69,7 +69,7 @@ struct key_hash {
   std::size_t operator()(const flow_key& k) const noexcept { return hash_bidir(k); }
 };
 struct key_eq {
-  bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a == b || a == b.reversed(); }
+  bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a.same_flow(b); }
 };
 
 std::string human(sim_time t) {

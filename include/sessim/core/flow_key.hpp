@@ -34,7 +34,13 @@ struct ip_addr {
     a.v6 = true;
     return a;
   }
-  friend bool operator==(const ip_addr&, const ip_addr&) = default;
+  /// Equality as two 8-byte words (the defaulted form compiles to a memcmp call).
+  friend bool operator==(const ip_addr& x, const ip_addr& y) noexcept {
+    std::uint64_t x0, x1, y0, y1;
+    std::memcpy(&x0, x.b.data(), 8); std::memcpy(&x1, x.b.data() + 8, 8);
+    std::memcpy(&y0, y.b.data(), 8); std::memcpy(&y1, y.b.data() + 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0 && x.v6 == y.v6;
+  }
   friend auto operator<=>(const ip_addr&, const ip_addr&) = default;
 
   /// Text form: dotted quad, or RFC 5952 IPv6 (longest zero run compressed).
@@ -88,8 +94,19 @@ struct flow_key {
     std::swap(k.sport, k.dport);
     return k;
   }
-  friend bool operator==(const flow_key&, const flow_key&) = default;
+  friend bool operator==(const flow_key& x, const flow_key& y) noexcept {
+    return x.sport == y.sport && x.dport == y.dport && x.proto == y.proto && x.vlan == y.vlan &&
+           x.src == y.src && x.dst == y.dst;
+  }
   friend auto operator<=>(const flow_key&, const flow_key&) = default;
+
+  /// True when `y` is this flow seen from the other side (without building the reversed key).
+  bool is_reverse_of(const flow_key& y) const noexcept {
+    return sport == y.dport && dport == y.sport && proto == y.proto && vlan == y.vlan && src == y.dst &&
+           dst == y.src;
+  }
+  /// Same flow in either direction.
+  bool same_flow(const flow_key& y) const noexcept { return *this == y || is_reverse_of(y); }
 
   /// "ip:port" of the source ("[v6]:port" for IPv6).
   std::string src_str() const { return endpoint_str(src, sport); }
@@ -119,9 +136,25 @@ inline std::uint64_t hash_key(const flow_key& k) noexcept {
 }
 
 /// Hash that is the same for both directions of a flow.
+/// (Same values as hashing the smaller of the key and its reverse in flow_key's ordering, but
+/// without building the reversed key.)
 inline std::uint64_t hash_bidir(const flow_key& k) noexcept {
-  flow_key r = k.reversed();
-  return (r < k) ? hash_key(r) : hash_key(k);
+  // reversed(k) < k  <=>  (dst, src, dport, sport) < (src, dst, sport, dport)
+  //                  <=>  dst < src, or dst == src and dport < sport.
+  // Byte-wise (lexicographic) order of the 16 address bytes = order of two big-endian words.
+  auto be = [](const std::uint8_t* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+  };
+  const std::uint64_t d0 = be(k.dst.b.data()), s0 = be(k.src.b.data());
+  const std::uint64_t d1 = be(k.dst.b.data() + 8), s1 = be(k.src.b.data() + 8);
+  bool rev_less;
+  if (d0 != s0) rev_less = d0 < s0;
+  else if (d1 != s1) rev_less = d1 < s1;
+  else if (k.dst.v6 != k.src.v6) rev_less = k.dst.v6 < k.src.v6;
+  else rev_less = k.dport < k.sport;
+  return rev_less ? hash_key(k.reversed()) : hash_key(k);
 }
 
 }  // namespace sessim

@@ -1,5 +1,6 @@
 #pragma once
 /// session: one entry of a device's session table. 128 bytes, pooled, linked intrusively.
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -43,13 +44,16 @@ struct packed_key {
   /// 0 when k is this tuple, 1 when k is its reverse, -1 otherwise.
   int match(const flow_key& k) const {
     if (k.proto != proto || k.vlan != vlan || (k.src.v6 ? 1 : 0) != v6) return -1;
-    if (k.sport == sport && k.dport == dport && std::memcmp(k.src.b.data(), src, 16) == 0 &&
-        std::memcmp(k.dst.b.data(), dst, 16) == 0)
-      return 0;
-    if (k.sport == dport && k.dport == sport && std::memcmp(k.src.b.data(), dst, 16) == 0 &&
-        std::memcmp(k.dst.b.data(), src, 16) == 0)
-      return 1;
+    if (k.sport == sport && k.dport == dport && eq16(k.src.b.data(), src) && eq16(k.dst.b.data(), dst)) return 0;
+    if (k.sport == dport && k.dport == sport && eq16(k.src.b.data(), dst) && eq16(k.dst.b.data(), src)) return 1;
     return -1;
+  }
+  /// 16-byte equality as two words (memcmp would be a call).
+  static bool eq16(const std::uint8_t* a, const std::uint8_t* b) {
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 8); std::memcpy(&a1, a + 8, 8);
+    std::memcpy(&b0, b, 8); std::memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
   }
 };
 static_assert(sizeof(packed_key) == 40);
@@ -69,17 +73,19 @@ union l4_track {
 
 /** One session. Owned by session_table's pool. Linked by exactly two intrusive containers:
  *  the table's hash set (set_hook_) and the FIFO list of its timeout slot (fifo_hook_). */
-struct session {
+struct alignas(64) session {
+  // First cache line: what a lookup reads (chain link, key) and what expiry reads (deadline).
   bi::unordered_set_member_hook<bi::link_mode<bi::normal_link>> set_hook_;  ///< lookup
-  bi::list_member_hook<bi::link_mode<bi::normal_link>> fifo_hook_;          ///< expiry order
-  sim_time deadline = 0;  ///< expired at or after this time (conntrack: timeout - now <= 0)
   packed_key key;         ///< original direction
+  sim_time deadline = 0;  ///< expired at or after this time (conntrack: timeout - now <= 0)
   std::uint8_t status = 0;  ///< tcp::status bits
   timeout_slot slot = timeout_slot::generic;  ///< current timeout class
   std::uint8_t linked_ = 0;   ///< 1 while in a FIFO list (owned by session_table)
   std::uint8_t user_ = 0;     ///< free for the owning device (e.g. RST-on-expiry marks)
   l4_track l4;
+  bi::list_member_hook<bi::link_mode<bi::normal_link>> fifo_hook_;          ///< expiry order
 };
 static_assert(sizeof(session) == 128, "session entry must stay within 128 bytes");
+static_assert(offsetof(session, deadline) + sizeof(sim_time) <= 64, "hook, key and deadline share the first cache line");
 
 }  // namespace sessim

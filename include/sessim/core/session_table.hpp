@@ -11,6 +11,7 @@
 #include <boost/intrusive/unordered_set.hpp>
 
 #include "sessim/core/assert.hpp"
+#include "sessim/core/pool.hpp"
 #include "sessim/core/session.hpp"
 
 namespace sessim {
@@ -65,6 +66,33 @@ class session_table {
     return &*it;
   }
 
+  /// As find(), trying `hint` first (a session this flow had before, possibly erased or reused
+  /// since): a live entry whose key matches is the flow's session, since keys are unique.
+  session* find_hinted(const flow_key& k, int& dir, const session* hint) noexcept {
+    if (hint && hint->linked_) {
+      const int d = hint->key.match(k);
+      if (d >= 0) {
+        dir = d;
+        return const_cast<session*>(hint);
+      }
+    }
+    return find(k, dir);
+  }
+
+  /// Read-ahead, step 1: brings the bucket of a key with hash `h` (hash_bidir) into the cache.
+  void prefetch_bucket(std::size_t h) const noexcept {
+    __builtin_prefetch(&buckets_[h & (buckets_.size() - 1)]);
+  }
+  /// Read-ahead, step 2 (once the bucket is cached): brings its first session's first lines in.
+  void prefetch_entry(std::size_t h) noexcept {
+    const std::size_t n = h & (set_.bucket_count() - 1);
+    auto it = set_.begin(n);
+    if (it == set_.end(n)) return;
+    const char* e = reinterpret_cast<const char*>(&*it);
+    __builtin_prefetch(e);
+    __builtin_prefetch(e + 64);
+  }
+
   /// Inserts a new session with original tuple `k`; it is not yet in any FIFO (call refresh).
   session& insert(const flow_key& k) {
     session* s = allocate();
@@ -91,7 +119,7 @@ class session_table {
     if (s.linked_) fifo_[idx(s.slot)].erase(fifo_[idx(s.slot)].iterator_to(s));
     s.linked_ = 0;
     set_.erase(set_.iterator_to(s));
-    free_.push_back(&s);
+    pool_.release(&s);
   }
 
   /// The earliest deadline of any session, or `none` when empty.
@@ -149,10 +177,9 @@ class session_table {
   /// Largest size seen.
   std::size_t peak() const noexcept { return peak_; }
   /// Sessions allocated in the pool (in use + free).
-  std::size_t pool_capacity() const noexcept { return chunks_.size() * chunk_size; }
+  std::size_t pool_capacity() const noexcept { return pool_.capacity(); }
 
  private:
-  static constexpr std::size_t chunk_size = 4096;
   static std::size_t idx(timeout_slot s) { return static_cast<std::size_t>(s); }
   static std::size_t round_pow2(std::size_t n) {
     std::size_t p = 16;
@@ -161,30 +188,23 @@ class session_table {
   }
 
   session* allocate() {
-    if (free_.empty()) {
-      chunks_.push_back(std::make_unique<session[]>(chunk_size));
-      session* c = chunks_.back().get();
-      free_.reserve(free_.size() + chunk_size);
-      for (std::size_t i = chunk_size; i-- > 0;) free_.push_back(&c[i]);
-    }
-    session* s = free_.back();
-    free_.pop_back();
+    session* s = pool_.allocate();
     s->linked_ = 0;
     s->user_ = 0;
     return s;
   }
 
   void grow() {
-    std::vector<typename set_type::bucket_type> nb(buckets_.size() * 2);
+    bucket_vector nb(buckets_.size() * 2);
     set_.rehash(typename set_type::bucket_traits(nb.data(), nb.size()));
     buckets_.swap(nb);
   }
 
-  std::vector<typename set_type::bucket_type> buckets_;
+  using bucket_vector = std::vector<typename set_type::bucket_type, page_allocator<typename set_type::bucket_type>>;
+  bucket_vector buckets_;
   set_type set_;
   std::array<list_type, timeout_slot_count> fifo_;
-  std::vector<std::unique_ptr<session[]>> chunks_;
-  std::vector<session*> free_;
+  object_pool<session> pool_;
   std::size_t peak_ = 0;
 };
 

@@ -222,13 +222,29 @@ class session_device {
     }
   }
 
+  /// Read-ahead hints for a packet that will be processed soon (`h`: hash_bidir of its
+  /// tracking key): step 1 fetches the table bucket, step 2 the session it points to.
+  void prefetch_bucket(std::size_t h) const noexcept { table_.prefetch_bucket(h); }
+  void prefetch_entry(std::size_t h) noexcept { table_.prefetch_entry(h); }
+
   /** Handles one packet at time `now`. `warm`: the packet belongs to a connection that was
    *  already open when the capture started; a device without its session assumes it
    *  established. Sessions ended as a side effect (eviction, kill) are passed to f. */
   template <class F>
   decision process(const packet_view& p, sim_time now, bool warm, F&& on_end) {
+    return process(p, now, warm, std::forward<F>(on_end), nullptr);
+  }
+
+  /** As process(); `hint` (may be null) carries a pointer to the flow's session from one packet
+   *  to the next so the table lookup can be skipped (the caller keeps it per flow and must not
+   *  dereference it: it may point to an entry that was erased or reused since — find_hinted
+   *  checks it). */
+  template <class F>
+  decision process(const packet_view& p, sim_time now, bool warm, F&& on_end, const session** hint) {
     ++stats_.packets;
+    hint_ = hint ? *hint : nullptr;
     decision d = handle(p, now, warm, on_end);
+    if (hint) *hint = hint_;
     if (d.tracked && !d.changed) d.changed = d.created;
     if (d.v == verdict::forward) ++stats_.forwarded;
     else if (d.v == verdict::reject) ++stats_.rejected;
@@ -327,8 +343,12 @@ class session_device {
     }
     const flow_key k = tracking_key(p);
     int dir = 0;
-    session* s = table_.find(k, dir);
-    if (s) return existing(*s, dir, p, now, on_end);
+    session* s = table_.find_hinted(k, dir, hint_);
+    if (s) {
+      hint_ = s;
+      return existing(*s, dir, p, now, on_end);
+    }
+    hint_ = nullptr;
     return create(k, p, now, warm, on_end);
   }
 
@@ -354,6 +374,7 @@ class session_device {
       if (as_warm && (p.flags & tcp_flags::syn)) {
         // SYN/ACK of a handshake whose SYN preceded the capture: seed SYN_SENT from the peer.
         session& s = table_.insert(k.reversed());
+        hint_ = &s;
         s.status = static_cast<std::uint8_t>((k.src.v6 ? tcp::status::v6 : 0) | tcp::status::warm);
         packet_view syn = p;
         syn.key = p.key.reversed();
@@ -379,6 +400,7 @@ class session_device {
         return d;
       }
       session& s = table_.insert(k);
+      hint_ = &s;
       s.status = k.src.v6 ? tcp::status::v6 : 0;
       if (as_warm) {
         // Seed as a picked-up, replied and assured session, then track this packet in it.
@@ -429,6 +451,7 @@ class session_device {
     if (ik == icmp_kind::other || ik == icmp_kind::reply) return drop(reason::invalid_new);
     if (!make_room(k, now, on_end)) return drop(reason::table_full);
     session& s = table_.insert(k);
+    hint_ = &s;
     s.status = k.src.v6 ? tcp::status::v6 : 0;
     ++stats_.created;
     timeout_slot slot = timeout_slot::generic;
@@ -509,6 +532,7 @@ class session_device {
   std::string name_;
   device_config cfg_;
   session_table table_;
+  const session* hint_ = nullptr;  ///< process(): the flow's session as far as known
   device_stats stats_;
 };
 

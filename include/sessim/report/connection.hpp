@@ -2,7 +2,7 @@
 /// connection: one conversation as the report sees it (endpoints, counters, Zeek-style
 /// conn_state and history) and, when it broke, where, why and what would have saved it.
 #include <array>
-#include <boost/intrusive/list_hook.hpp>
+#include <boost/intrusive/unordered_set_hook.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -79,37 +79,70 @@ struct device_view {
   bool rst = false;           ///< the device sent RSTs when the session expired
   verdict last = verdict::forward;
   std::uint64_t dropped = 0;  ///< frames of this connection it dropped or rejected
+  const session* hint = nullptr;  ///< the device's session for it when last seen (a lookup hint, never dereferenced here)
 };
 
-/// One connection.
-struct connection {
-  std::uint64_t id = 0;      ///< 1-based, in order of first frame
+/// The per-device views of a connection: inline for up to two devices (no allocation per
+/// connection in the common topologies), on the heap beyond. Value semantics.
+class device_views {
+ public:
+  static constexpr std::size_t inline_n = 2;
+  void resize(std::size_t n) {
+    n_ = n;
+    if (n > inline_n) more_.resize(n);
+    else more_.clear();
+  }
+  std::size_t size() const noexcept { return n_; }
+  bool empty() const noexcept { return n_ == 0; }
+  device_view& operator[](std::size_t i) noexcept { return n_ <= inline_n ? small_[i] : more_[i]; }
+  const device_view& operator[](std::size_t i) const noexcept { return n_ <= inline_n ? small_[i] : more_[i]; }
+  device_view* begin() noexcept { return n_ <= inline_n ? small_.data() : more_.data(); }
+  device_view* end() noexcept { return begin() + n_; }
+  const device_view* begin() const noexcept { return n_ <= inline_n ? small_.data() : more_.data(); }
+  const device_view* end() const noexcept { return begin() + n_; }
+
+ private:
+  std::size_t n_ = 0;
+  std::array<device_view, inline_n> small_{};
+  std::vector<device_view> more_;
+};
+
+/// One connection. Fields a packet updates come first (the record is cache-line aligned and a
+/// packet touches its first few lines only); the break details and the rest follow.
+struct alignas(64) connection {
+  // ---- owned by connection_log (hooks are not copied: a copy is an unlinked snapshot) ----
+  boost::intrusive::unordered_set_member_hook<boost::intrusive::store_hash<true>> log_hook_;
   flow_key key;              ///< client → server (device tracking key orientation)
-  std::uint64_t first_frame = 0, last_frame = 0;
-  sim_time first_ts = 0, last_ts = 0;
-  std::array<std::uint64_t, 2> pkts{}, bytes{}, ip_bytes{};  ///< [0] client→server, [1] back
-  std::string history;       ///< Zeek history letters
   bool warm = false;         ///< already open when the capture started (assumed established)
   bool flipped = false;      ///< first packet came from the server (SYN/ACK first): history starts with ^
+  bool broken = false;
+  bool closed_before = false;  ///< closed (FIN both ways or RST) before the current frame
+  bool in_idle_ = false;     ///< has an entry in the log's idle queue (connection_log)
+  bool live_ = false;        ///< in the log's table, not handed out yet (connection_log)
+  sim_time last_ts = 0;
+  std::uint64_t last_frame = 0;
+  std::array<std::uint64_t, 2> pkts{}, bytes{}, ip_bytes{};  ///< [0] client→server, [1] back
+  std::uint64_t touch_ = 0;  ///< order of the last packet (the log's LRU order; connection_log)
   sim_time max_gap = 0;      ///< largest time between two consecutive frames of the connection
+  // TCP flags seen per direction
+  std::array<bool, 2> syn{}, synack{}, fin{}, rst{}, data{};
+  std::array<bool, 2> seq_known{};
+  std::array<std::uint32_t, 2> seq_end{};
+  std::uint32_t client_isn = 0;
+  std::uint32_t pins_ = 0;   ///< packets in flight that still refer to it (connection_log)
+  std::string history;       ///< Zeek history letters
+  device_views dev;          ///< one per device, in topology order
+  // ---- colder ----
+  std::uint64_t id = 0;      ///< 1-based, in order of first frame
+  std::uint64_t first_frame = 0;
+  sim_time first_ts = 0;
   std::uint64_t dropped = 0; ///< frames dropped or rejected by any device
   std::uint64_t redirected = 0;      ///< frames forwarded to the owning member (path correction)
   std::uint64_t redirect_bytes = 0;  ///< bytes carried on the inter-device link for them
   sim_time added_latency = 0;        ///< latency added to this connection's frames (redirect, defer)
   std::uint64_t after_break = 0;  ///< frames seen after the break
   std::string backend;       ///< load balancer: the real server "ip:port" it was bound to (empty: none)
-  // TCP flags seen per direction
-  std::array<bool, 2> syn{}, synack{}, fin{}, rst{}, data{};
-  std::array<std::uint32_t, 2> seq_end{};
-  std::array<bool, 2> seq_known{};
-  std::uint32_t client_isn = 0;
-  bool broken = false;
-  bool closed_before = false;  ///< closed (FIN both ways or RST) before the current frame
   break_info brk;
-  std::vector<device_view> dev;  ///< one per device, in topology order
-
-  /// Links the connection into its log's idle list (owned by connection_log).
-  boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> log_hook_;
 
   bool had_syn() const { return syn[0] || syn[1]; }
   bool closed() const { return rst[0] || rst[1] || (fin[0] && fin[1]); }

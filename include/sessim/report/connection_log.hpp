@@ -4,14 +4,14 @@
 /// (so memory follows open connections, not the trace length).
 #include <algorithm>
 #include <cstdint>
-#include <boost/intrusive/list.hpp>
+#include <boost/intrusive/unordered_set.hpp>
 #include <functional>
-#include <list>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
 #include "sessim/core/packet.hpp"
+#include "sessim/core/pool.hpp"
 #include "sessim/device/session_device.hpp"
 #include "sessim/device/tracking_key.hpp"
 #include "sessim/report/connection.hpp"
@@ -25,30 +25,77 @@ struct connection_log_options {
   sim_time linger = seconds(240);    ///< closed or unanswered connections are handed out after this idle time
 };
 
-/// The connection bookkeeping of one replay.
+class connection_log;
+
+/** A counted reference to a connection record, held by packets still in flight (events) so a
+ *  connection handed out meanwhile stays valid until they are done. Not thread-safe (a replay
+ *  is single-threaded). */
+class conn_ref {
+ public:
+  conn_ref() = default;
+  conn_ref(connection* c, connection_log* log) noexcept : c_(c), log_(log) { if (c_) ++c_->pins_; }
+  conn_ref(const conn_ref& o) noexcept : conn_ref(o.c_, o.log_) {}
+  conn_ref(conn_ref&& o) noexcept : c_(o.c_), log_(o.log_) { o.c_ = nullptr; }
+  conn_ref& operator=(conn_ref o) noexcept {
+    std::swap(c_, o.c_);
+    std::swap(log_, o.log_);
+    return *this;
+  }
+  ~conn_ref() { reset(); }
+  inline void reset() noexcept;
+  connection& operator*() const noexcept { return *c_; }
+  connection* operator->() const noexcept { return c_; }
+  connection* get() const noexcept { return c_; }
+  explicit operator bool() const noexcept { return c_ != nullptr; }
+
+ private:
+  connection* c_ = nullptr;
+  connection_log* log_ = nullptr;
+};
+
+/** The connection bookkeeping of one replay.
+ *  Records are pooled and kept in a Boost.Intrusive hash set keyed in both directions (stored
+ *  hashes, one lookup per packet). Handing out idle connections uses a lazily updated min-heap
+ *  on the last-packet time: a packet only writes its connection's time; the heap is fixed up
+ *  when an entry comes due, so the exact LRU order of the original list is kept without moving
+ *  list nodes on every packet. */
 class connection_log {
  public:
   using emit_fn = std::function<void(const connection&)>;
 
   connection_log(std::vector<std::string> devices, std::vector<device_config> configs,
                  connection_log_options opt, emit_fn emit)
-      : devices_(std::move(devices)), configs_(std::move(configs)), opt_(opt), emit_(std::move(emit)) {}
+      : devices_(std::move(devices)), configs_(std::move(configs)), opt_(opt), emit_(std::move(emit)),
+        buckets_(1024), set_(set_type::bucket_traits(buckets_.data(), buckets_.size())) {}
+
+  connection_log(const connection_log&) = delete;
+  connection_log& operator=(const connection_log&) = delete;
+
+  ~connection_log() {
+    set_.clear();
+  }
 
   /// Finds or starts the connection of a packet. `dir` gets 0 (client→server) or 1.
   connection& on_packet(const packet_view& p, sim_time trace_start, int& dir) {
-    return *on_packet_shared(p, trace_start, dir);
+    return *on_packet_ref(p, trace_start, dir).get();
   }
 
-  /// As on_packet, returning shared ownership (for packets still in flight when it ends).
-  std::shared_ptr<connection> on_packet_shared(const packet_view& p, sim_time trace_start, int& dir) {
+  /// As on_packet, returning a counted reference (for packets still in flight when it ends).
+  conn_ref on_packet_ref(const packet_view& p, sim_time trace_start, int& dir) {
+    return conn_ref(&on_packet_raw(p, trace_start, dir), this);
+  }
+
+  /// As on_packet; the record stays valid until the next call into the log.
+  connection& on_packet_raw(const packet_view& p, sim_time trace_start, int& dir) {
     const flow_key k = tracking_key(p);
-    auto it = map_.find(k);
-    if (it != map_.end() && starts_new(*it->second, p, k)) {
-      finish(it);
-      it = map_.end();
+    const std::size_t h = hash_bidir(k);
+    connection* c = lookup(k, h);
+    if (c && starts_new(*c, p, k)) {
+      finish(*c);
+      c = nullptr;
     }
-    if (it == map_.end()) {
-      auto c = std::make_shared<connection>();
+    if (!c) {
+      c = allocate();
       c->id = ++next_id_;
       c->key = k;
       const bool synack_first = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) ==
@@ -64,24 +111,46 @@ class connection_log {
       c->dev.resize(devices_.size());
       const bool bare_syn = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) == tcp_flags::syn;
       c->warm = !opt_.cold_start && p.is_tcp() && !bare_syn && p.ts - trace_start <= opt_.warm_window;
-      it = map_.emplace(c->key, std::move(c)).first;
+      insert(*c, h);
       ++count_;
-      if (map_.size() > peak_open_) peak_open_ = map_.size();
+      if (set_.size() > peak_open_) peak_open_ = set_.size();
     }
-    std::shared_ptr<connection> cp = it->second;
-    connection& c = *cp;
-    dir = c.key == k ? 0 : 1;
-    c.closed_before = c.closed();
-    update(c, p, dir);
-    touch(it);
-    return cp;
+    dir = c->key == k ? 0 : 1;
+    c->closed_before = c->closed();
+    update(*c, p, dir);
+    c->touch_ = ++touches_;
+    if (!c->in_idle_) {
+      idle_.push_back(idle_entry{c->last_ts, c->id, c});
+      std::push_heap(idle_.begin(), idle_.end(), idle_later{});
+      c->in_idle_ = true;
+    }
+    return *c;
+  }
+
+  /// Read-ahead, step 1: brings the bucket of hash `h` (hash_bidir of the tracking key) in.
+  void prefetch_bucket(std::size_t h) const noexcept {
+    __builtin_prefetch(&buckets_[h & (buckets_.size() - 1)]);
+  }
+  /// Read-ahead, step 2 (once the bucket is cached): brings the first record's hot lines in.
+  void prefetch_entry(std::size_t h) noexcept {
+    const std::size_t n = h & (set_.bucket_count() - 1);
+    auto it = set_.begin(n);
+    if (it == set_.end(n)) return;
+    const char* e = reinterpret_cast<const char*>(&*it);
+    for (int l = 0; l < 5; ++l) __builtin_prefetch(e + 64 * l, 1);
+  }
+
+  /// The live connection of a key with hash `h` if it is the first of its bucket (a read-ahead
+  /// helper: no full chain walk), or nullptr.
+  const connection* peek(const flow_key& k, std::size_t h) const noexcept {
+    const std::size_t n = h & (set_.bucket_count() - 1);
+    auto it = set_.begin(n);
+    if (it == set_.end(n) || !k.same_flow(it->key)) return nullptr;
+    return &*it;
   }
 
   /// The live connection of a key (either direction), or nullptr.
-  connection* find(const flow_key& k) {
-    auto it = map_.find(k);
-    return it == map_.end() ? nullptr : it->second.get();
-  }
+  connection* find(const flow_key& k) { return lookup(k, hash_bidir(k)); }
 
   /// Records device `i`'s decision on a packet of `c` (in path order).
   void on_decision(connection& c, std::size_t i, const packet_view& p, int dir, const decision& d,
@@ -160,9 +229,9 @@ class connection_log {
 
   /// A device's session ended (expiry, eviction, kill).
   void on_session_end(std::size_t i, const session_end& e) {
-    auto it = map_.find(e.orig);
-    if (it == map_.end()) return;
-    connection& c = *it->second;
+    connection* cp = find(e.orig);
+    if (!cp) return;
+    connection& c = *cp;
     device_view& v = c.dev[i];
     if (e.kind == session_end_kind::reopened) return;  // the new connection takes over
     v.lost = true;
@@ -186,41 +255,107 @@ class connection_log {
     }
   }
 
-  /// Hands out connections that are closed or unanswered and idle for longer than `linger`.
+  /// Hands out connections that are closed or unanswered and idle for longer than `linger`
+  /// (in the order of their last packet, oldest first); idle open ones are kept, without an
+  /// idle-queue entry, until their next packet or the end of the trace.
   void flush_idle(sim_time now) {
-    while (!lru_.empty()) {
-      connection& c = lru_.front();
-      if (now - c.last_ts <= opt_.linger) break;
-      lru_.pop_front();
-      if (c.closed() || c.pkts[1] == 0) finish(map_.find(c.key));
-      // else: still open, kept (unlinked) until its next packet or the end of the trace
+    due_.clear();
+    while (!idle_.empty() && now - idle_.front().stamp > opt_.linger) {
+      std::pop_heap(idle_.begin(), idle_.end(), idle_later{});
+      idle_entry e = idle_.back();
+      idle_.pop_back();
+      connection* c = e.c;
+      if (!c->live_ || c->id != e.id) continue;  // handed out (or its record reused) since
+      if (now - c->last_ts > opt_.linger) {
+        c->in_idle_ = false;
+        due_.push_back(c);
+      } else {  // had packets since the entry was made
+        idle_.push_back(idle_entry{c->last_ts, c->id, c});
+        std::push_heap(idle_.begin(), idle_.end(), idle_later{});
+      }
     }
+    std::sort(due_.begin(), due_.end(), [](const connection* a, const connection* b) { return a->touch_ < b->touch_; });
+    for (connection* c : due_)
+      if (c->closed() || c->pkts[1] == 0) finish(*c);
   }
 
   /// Hands out every remaining connection, in order of first frame.
   void finish_all() {
     std::vector<connection*> rest;
-    rest.reserve(map_.size());
-    for (auto& [k, c] : map_) rest.push_back(c.get());
+    rest.reserve(set_.size());
+    for (auto& c : set_) rest.push_back(&c);
     std::sort(rest.begin(), rest.end(), [](auto* a, auto* b) { return a->id < b->id; });
-    for (connection* c : rest) finalize(*c), emit_(*c);
-    lru_.clear();
-    map_.clear();
+    for (connection* c : rest) finish(*c);
+    idle_.clear();
+  }
+
+  /// A counted reference was dropped: a handed-out record goes back to the pool.
+  void unpin(connection* c) noexcept {
+    if (--c->pins_ == 0 && !c->live_) release(c);
   }
 
   std::uint64_t connections() const noexcept { return next_id_; }
   std::size_t peak_open() const noexcept { return peak_open_; }
 
  private:
-  struct key_hash {
-    std::size_t operator()(const flow_key& k) const noexcept { return hash_bidir(k); }
+  struct conn_hash {
+    std::size_t operator()(const connection& c) const noexcept { return hash_bidir(c.key); }
   };
-  struct key_eq {
-    bool operator()(const flow_key& a, const flow_key& b) const noexcept {
-      return a == b || a == b.reversed();
+  struct conn_equal {
+    bool operator()(const connection& a, const connection& b) const noexcept { return a.key.same_flow(b.key); }
+    bool operator()(const flow_key& k, const connection& c) const noexcept { return k.same_flow(c.key); }
+    bool operator()(const connection& c, const flow_key& k) const noexcept { return k.same_flow(c.key); }
+  };
+  /// Returns a hash computed once per packet.
+  struct known_hash {
+    std::size_t h;
+    std::size_t operator()(const flow_key&) const noexcept { return h; }
+  };
+  using set_type = boost::intrusive::unordered_set<
+      connection,
+      boost::intrusive::member_hook<connection, decltype(connection::log_hook_), &connection::log_hook_>,
+      boost::intrusive::hash<conn_hash>, boost::intrusive::equal<conn_equal>,
+      boost::intrusive::power_2_buckets<true>, boost::intrusive::store_hash<true>,
+      boost::intrusive::constant_time_size<true>>;
+
+  struct idle_entry {
+    sim_time stamp;     ///< the connection's last-packet time when the entry was made (<= now)
+    std::uint64_t id;   ///< the connection's id (a reused record has another)
+    connection* c;
+  };
+  struct idle_later {  // min-heap: earliest stamp, then lowest id, on top
+    bool operator()(const idle_entry& a, const idle_entry& b) const noexcept {
+      return a.stamp != b.stamp ? a.stamp > b.stamp : a.id > b.id;
     }
   };
-  using map_type = std::unordered_map<flow_key, std::shared_ptr<connection>, key_hash, key_eq>;
+
+  connection* lookup(const flow_key& k, std::size_t h) {
+    auto it = set_.find(k, known_hash{h}, conn_equal{});
+    return it == set_.end() ? nullptr : &*it;
+  }
+
+  void insert(connection& c, std::size_t h) {
+    (void)h;
+    set_.insert(c);
+    c.live_ = true;
+    if (set_.size() > buckets_.size()) {
+      bucket_vector nb(buckets_.size() * 2);
+      set_.rehash(set_type::bucket_traits(nb.data(), nb.size()));
+      buckets_.swap(nb);
+    }
+  }
+
+  connection* allocate() { return pool_.allocate(); }
+
+  void release(connection* c) noexcept {
+    static const connection blank{};
+    // Reset every field (hooks are not copied by assignment; the record is unlinked here).
+    *c = blank;
+    c->pins_ = 0;
+    c->in_idle_ = false;
+    c->live_ = false;
+    pool_.release(c);
+  }
 
   bool starts_new(const connection& c, const packet_view& p, const flow_key&) const {
     if (!p.is_tcp()) return false;
@@ -298,33 +433,34 @@ class connection_log {
     }
   }
 
-  void touch(map_type::iterator it) {
-    connection& c = *it->second;
-    c.log_hook_.unlink();
-    lru_.push_back(c);
-  }
-
-  void finish(map_type::iterator it) {
-    connection& c = *it->second;
-    c.log_hook_.unlink();
+  /// Hands a connection out: finalize, emit, and recycle once no packet in flight refers to it.
+  void finish(connection& c) {
+    set_.erase(set_.iterator_to(c));
+    c.live_ = false;
     finalize(c);
     emit_(c);
-    map_.erase(it);
+    if (c.pins_ == 0) release(&c);
   }
 
   std::vector<std::string> devices_;
   std::vector<device_config> configs_;
   connection_log_options opt_;
   emit_fn emit_;
-  map_type map_;
-  boost::intrusive::list<connection,
-                         boost::intrusive::member_hook<connection, decltype(connection::log_hook_),
-                                                       &connection::log_hook_>,
-                         boost::intrusive::constant_time_size<false>>
-      lru_;
+  using bucket_vector = std::vector<set_type::bucket_type, page_allocator<set_type::bucket_type>>;
+  bucket_vector buckets_;
+  set_type set_;
+  object_pool<connection> pool_;
+  std::vector<idle_entry> idle_;
+  std::vector<connection*> due_;
+  std::uint64_t touches_ = 0;
   std::uint64_t next_id_ = 0;
   std::uint64_t count_ = 0;
   std::size_t peak_open_ = 0;
 };
+
+inline void conn_ref::reset() noexcept {
+  if (c_) log_->unpin(c_);
+  c_ = nullptr;
+}
 
 }  // namespace sessim

@@ -180,7 +180,7 @@ class keepalive_source {
     std::size_t operator()(const flow_key& k) const noexcept { return hash_bidir(k); }
   };
   struct key_eq {
-    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a == b || a == b.reversed(); }
+    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a.same_flow(b); }
   };
   struct timer {
     sim_time due;

@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "sessim/core/packet.hpp"
 #include "sessim/device/session_device.hpp"
 #include "sessim/lb/balancer.hpp"
@@ -48,6 +50,7 @@ class replay_sink {
 /// Replay settings.
 struct replay_options {
   connection_log_options log;
+  bool read_ahead = false;  ///< run(): read frames ahead and prefetch their table entries
 };
 
 /** A replay of one trace through a topology. Use run(source, sink), or begin(sink), push()
@@ -92,13 +95,40 @@ class replay {
       : replay(topology{std::move(devices), {}, {}, {}, {}, 1, {}}, opt) {}
 
   /// Runs every frame of `src` (src.next(packet_view&, skip_reason&) → bool) into `sink`.
+  /// With `opt.read_ahead`, frames are read ahead of the replay and the table entries they
+  /// will need are prefetched (the sink must not look at the source's current raw frame).
   template <class Source>
   run_summary run(Source& src, replay_sink& sink) {
     begin(sink);
+    if (opt_.read_ahead) return run_read_ahead(src);
     packet_view p;
     skip_reason why = skip_reason::none;
     while (src.next(p, why)) push(p, why);
     return finish();
+  }
+
+  /// Read-ahead hint, step 1: computes the packet's table hash and fetches the buckets.
+  std::size_t prefetch_buckets(const packet_view& p) noexcept {
+    const std::size_t h = hash_bidir(tracking_key(p));
+    log_->prefetch_bucket(h);
+    for (auto& d : devices_) d->prefetch_bucket(h);
+    return h;
+  }
+  /// Read-ahead hint, step 2 (some packets later): fetches the connection record.
+  void prefetch_entries(std::size_t h) noexcept { log_->prefetch_entry(h); }
+  /// Read-ahead hint, step 3 (later again): fetches the devices' sessions, through the
+  /// connection's hints when it has them, else from the device's bucket.
+  void prefetch_sessions(const packet_view& p, std::size_t h) noexcept {
+    const connection* c = log_->peek(tracking_key(p), h);
+    for (std::size_t i = 0; i < devices_.size(); ++i) {
+      if (c && c->dev[i].hint) {
+        const char* e = reinterpret_cast<const char*>(c->dev[i].hint);
+        __builtin_prefetch(e);
+        __builtin_prefetch(e + 64);
+      } else {
+        devices_[i]->prefetch_entry(h);
+      }
+    }
   }
 
   /// Starts a run that reports to `sink`.
@@ -144,7 +174,7 @@ class replay {
       log_->flush_idle(p.ts);
       last_flush_ = p.ts;
     }
-    std::shared_ptr<connection> c = log_->on_packet_shared(p, trace_start_, dir);
+    conn_ref c = log_->on_packet_ref(p, trace_start_, dir);
     const std::size_t path = choose_path(p, dir);
     const sim_time offset = path == npos ? 0 : topo_.paths[path].offset;
     arrival a{p, std::move(c), dir, path, 0, {}, 0};
@@ -193,14 +223,43 @@ class replay {
  private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+  /// run() with a window of frames read ahead: frame i is pushed after frame i + 3D was read;
+  /// its buckets were prefetched when it was read, its connection record D frames later and
+  /// its sessions 2D frames later.
+  template <class Source>
+  run_summary run_read_ahead(Source& src) {
+    constexpr std::size_t D = 6, W = 3 * D;
+    struct slot {
+      packet_view p;
+      skip_reason why = skip_reason::none;
+      std::size_t h = 0;
+    };
+    std::vector<slot> ring(W);
+    std::size_t n = 0;  // frames read
+    for (;;) {
+      slot& s = ring[n % W];
+      if (n >= W) push(s.p, s.why);  // frame n - W leaves the window
+      if (!src.next(s.p, s.why)) break;
+      s.h = s.why == skip_reason::none ? prefetch_buckets(s.p) : 0;
+      if (n >= D && ring[(n - D) % W].why == skip_reason::none) prefetch_entries(ring[(n - D) % W].h);
+      if (n >= 2 * D && ring[(n - 2 * D) % W].why == skip_reason::none)
+        prefetch_sessions(ring[(n - 2 * D) % W].p, ring[(n - 2 * D) % W].h);
+      ++n;
+    }
+    for (std::size_t i = n >= W ? n - W + 1 : 0; i < n; ++i) push(ring[i % W].p, ring[i % W].why);
+    return finish();
+  }
+
   // ---- events -------------------------------------------------------------------------------
+  /// The devices a packet crosses (inline: no allocation per packet on short paths).
+  using route_type = boost::container::small_vector<std::size_t, 4>;
   struct arrival {
     packet_view p;
-    std::shared_ptr<connection> c;
+    conn_ref c;
     int dir = 0;
     std::size_t path = npos;
     std::size_t hop = 0;                  ///< next position on the path
-    std::vector<std::size_t> route;       ///< resolved devices (filled on first processing)
+    route_type route;                     ///< resolved devices (filled on first processing)
     sim_time extra = 0;                   ///< latency added so far (redirects)
   };
   struct ev_sync {
@@ -339,8 +398,8 @@ class replay {
   }
 
   /// The devices a packet crosses now: the path's (or ECMP choice), with failed ones replaced.
-  std::vector<std::size_t> resolve(const arrival& a) {
-    std::vector<std::size_t> route;
+  route_type resolve(const arrival& a) {
+    route_type route;
     if (a.path == npos) {
       route.reserve(devices_.size());
       for (std::size_t i = 0; i < devices_.size(); ++i) route.push_back(up_[i] ? i : i);
@@ -353,13 +412,13 @@ class replay {
         h *= 0xbf58476d1ce4e5b9ULL;
         h ^= h >> 32;
         // Hash over the members that are up (ECMP removes a failed next hop).
-        std::vector<std::size_t> alive;
+        boost::container::small_vector<std::size_t, 8> alive;
         for (std::size_t d : ps.ecmp_devices)
           if (up_[d]) alive.push_back(d);
         if (!alive.empty()) route.push_back(alive[h % alive.size()]);
         else route.push_back(ps.ecmp_devices[h % ps.ecmp_devices.size()]);
       } else {
-        route = ps.devices;
+        route.assign(ps.devices.begin(), ps.devices.end());
       }
       for (auto& d : route) {
         if (up_[d]) continue;
@@ -430,7 +489,7 @@ class replay {
       } else {
         const bool warm = c.warm && !c.dev[i].had_session;
         if (group_of_[i] != npos) apply_defer(a, i, t);
-        d = devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); });
+        d = devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); }, &c.dev[i].hint);
       }
       break_context ctx;
       if (d.v != verdict::forward) ctx = explain_drop(a, i, t, d);
@@ -775,7 +834,7 @@ class replay {
     std::size_t operator()(const flow_key& k) const noexcept { return hash_bidir(k); }
   };
   struct key_eq {
-    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a == b || a == b.reversed(); }
+    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a.same_flow(b); }
   };
 
   topology topo_;
