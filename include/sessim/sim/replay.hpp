@@ -400,7 +400,10 @@ class replay {
   void process_route(arrival& a, sim_time t) {
     connection& c = *a.c;
     lb::rewrite rw;
-    if (a.hop == 0 && a.route.empty()) a.route = resolve(a);
+    if (a.hop == 0 && a.route.empty()) {
+      a.route = resolve(a);
+      if (a.dir == 1 && !lb_.empty() && !lb_bypass(a, t)) return;  // a NAT reply that skips its balancer
+    }
     const packet_view& p = a.p;
     while (a.hop < a.route.size()) {
       const std::size_t i = a.route[a.hop];
@@ -445,7 +448,6 @@ class replay {
       }
       ++a.hop;
     }
-    if (a.dir == 1 && !lb_.empty() && !lb_bypass(a, t)) return;
     if (rw.vport) sink_->on_rewrite(p, rw);
     sink_->on_delivered(p);
   }
@@ -473,8 +475,9 @@ class replay {
     return true;
   }
 
-  /// A reply whose route skipped a balancer that bound its connection: false when that breaks it
-  /// (nat: the client gets it from the real server's address; reported on the balancer's device).
+  /// A reply whose route skips a balancer that bound its connection: false when that breaks it
+  /// (nat: it leaves the real server with the real server's address, so the devices on its path
+  /// see another flow and the client rejects it; reported on the balancer's device).
   bool lb_bypass(arrival& a, sim_time t) {
     connection& c = *a.c;
     for (std::size_t i = 0; i < lb_.size(); ++i) {
