@@ -25,14 +25,56 @@ std::string run(const std::string& args, int& code) {
   return out;
 }
 
+void golden(const std::string& out, const std::string& name);
+
 TEST(LbCli, GoldenVipRun) {
   int code = -1;
   const std::string out = run("run --scenario sim/scenarios/lb-vip.toml", code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("detection took 12.000 s"), std::string::npos);
-  EXPECT_NE(out.find("broken        2 (backend-down 2)"), std::string::npos);
-  EXPECT_NE(out.find("real 10.0.0.11:443         weight 1      21 conns"), std::string::npos);
-  const std::string path = std::string(SESSIM_SOURCE_DIR) + "/tests/golden/lb-vip.txt";
+  EXPECT_NE(out.find("broken        5 (backend-down 5)"), std::string::npos);
+  // wlc with IPVS's inactive connections (TIME_WAIT entries weigh for 120 s) spreads evenly.
+  EXPECT_NE(out.find("real 10.0.0.11:443         weight 1      13 conns    169 pkts     25130 bytes  peak 2 concurrent (IPVS 2 active, 12 inactive)"),
+            std::string::npos);
+  EXPECT_NE(out.find("real 10.0.0.14:443         weight 1      12 conns"), std::string::npos);
+  // The capture cut four HTTP requests before their Host header: default pool, said so.
+  EXPECT_NE(out.find("L7: 16 matched a rule, 20 default pool, 0 malformed; 4 request(s) cut by the capture's snap length "
+                     "fell back to the default pool (frames 80, 320, 560, 800)"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("truncated     4 frame(s)"), std::string::npos);
+  golden(out, "lb-vip.txt");
+}
+
+TEST(LbCli, GoldenAsymmetricNat) {
+  int code = -1;
+  const std::string out = run("run --scenario sim/scenarios/lb-asym-nat.toml", code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("broken        44 (asymmetric-nat 44)"), std::string::npos) << out;
+  EXPECT_NE(out.find("broke at frame 2 (t=0.003000 s, server -> client) on lb1: asymmetric-nat (reason no-session)\n"
+                     "       endpoints: reset at t=0.003000 s"),
+            std::string::npos);
+  EXPECT_NE(out.find("fix: the reply bypassed lb1 and reached the client from 10.0.0.11:443, not the VIP 203.0.113.10:443"),
+            std::string::npos);
+  EXPECT_NE(out.find("nat: 200 reply packet(s) of 44 connection(s) bypassed lb1"), std::string::npos);
+  EXPECT_EQ(out.find(":80  frames"), std::string::npos);  // port 80 replies cross lb1: none broken
+  golden(out, "lb-asym-nat.txt");
+}
+
+TEST(LbCli, RemapComparisonFromTheScenario) {
+  int code = -1;
+  const std::string from_scenario = run("lb-remap --scenario sim/scenarios/lb-vip.toml", code);
+  ASSERT_EQ(code, 0) << from_scenario;
+  const std::string explicit_opts = run("lb-remap --scenario sim/scenarios/lb-vip.toml --scheduler mh --add-server 10.0.0.15:443:1", code);
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(from_scenario, explicit_opts);
+  EXPECT_NE(from_scenario.find("wlc -> mh: 66.7% of 84 connections remapped"), std::string::npos) << from_scenario;
+  // The command line overrides the scenario.
+  const std::string sh = run("lb-remap --scenario sim/scenarios/lb-vip.toml --scheduler sh", code);
+  EXPECT_NE(sh.find("wlc -> sh: 63.1% of 84 connections remapped"), std::string::npos) << sh;
+}
+
+void golden(const std::string& out, const std::string& name) {
+  const std::string path = std::string(SESSIM_SOURCE_DIR) + "/tests/golden/" + name;
   if (std::getenv("SESSIM_UPDATE_GOLDEN")) {
     std::ofstream(path, std::ios::binary) << out;
     return;
@@ -40,7 +82,7 @@ TEST(LbCli, GoldenVipRun) {
   std::ifstream f(path, std::ios::binary);
   std::stringstream ss;
   ss << f.rdbuf();
-  EXPECT_EQ(out, ss.str());
+  EXPECT_EQ(out, ss.str()) << name;
 }
 
 TEST(LbCli, RemapMaglevAddServerNearOneOverN) {
