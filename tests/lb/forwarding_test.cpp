@@ -170,6 +170,13 @@ TEST(Forwarding, TunnelHeadersIpipGueGreAndMixedFamilies) {
   EXPECT_EQ(m[14] >> 4, 6);
   EXPECT_EQ(m[14 + 6], 4);
   EXPECT_EQ(m[54], 0x45);
+
+  // A reply goes from the real server straight to the client: nothing to encapsulate.
+  r.dir = 1;
+  wire = 54;
+  auto reply = apply_rewrite(r, p, f4.data(), 54, wire);
+  EXPECT_EQ(reply, f4);
+  EXPECT_EQ(wire, 54u);
 }
 
 TEST(Forwarding, TunnelMtuDfDroppedOrFragmented) {

@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -71,6 +73,37 @@ TEST(LbCli, RemapComparisonFromTheScenario) {
   // The command line overrides the scenario.
   const std::string sh = run("lb-remap --scenario sim/scenarios/lb-vip.toml --scheduler sh", code);
   EXPECT_NE(sh.find("wlc -> sh: 63.1% of 84 connections remapped"), std::string::npos) << sh;
+}
+
+TEST(LbCli, Ipv6VipThroughGueTunnelWritesOuterHeaders) {
+  int code = -1;
+  const std::string pcap = std::string(::testing::TempDir()) + "/lb-v6-tun.pcap";
+  const std::string out = run("run --scenario sim/scenarios/lb-v6-tun.toml --write-pcap '" + pcap + "'", code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("virtual server [2001:db8:2::80]:443 on lb1: scheduler rr, forwarding tun, 1 connection(s)"), std::string::npos) << out;
+  EXPECT_NE(out.find("tunnel gue: +52 B per packet (312 B in all); 0 packet(s) above MTU 1280 after encapsulation (largest 649 B)"),
+            std::string::npos) << out;
+  // Ethernet frames: 24-byte file header, 16-byte record headers. The six client packets to the
+  // VIP carry IPv6 (next header UDP) to 2001:db8:3::11, UDP port 6080, GUE, then the inner IPv6.
+  std::ifstream f(pcap, std::ios::binary);
+  std::vector<unsigned char> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_GT(b.size(), 24u);
+  int tunnelled = 0, frames = 0;
+  for (std::size_t off = 24; off + 16 <= b.size();) {
+    const std::uint32_t cap = b[off + 8] | (b[off + 9] << 8) | (b[off + 10] << 16) | (static_cast<std::uint32_t>(b[off + 11]) << 24);
+    const unsigned char* e = b.data() + off + 16;
+    ++frames;
+    if (cap >= 14 + 40 + 12 + 40 && e[12] == 0x86 && e[13] == 0xdd && e[14 + 6] == 17 && ((e[54 + 2] << 8) | e[54 + 3]) == 6080) {
+      ++tunnelled;
+      EXPECT_EQ(e[14 + 39], 0x11);        // outer destination 2001:db8:3::11
+      EXPECT_EQ(e[54 + 8 + 1], 41);       // GUE: inner protocol IPv6
+      EXPECT_EQ(e[54 + 12] >> 4, 6);      // inner IPv6 header
+      EXPECT_EQ(e[54 + 12 + 39], 0x80);   // inner destination: the VIP 2001:db8:2::80
+    }
+    off += 16 + cap;
+  }
+  EXPECT_EQ(frames, 17);
+  EXPECT_EQ(tunnelled, 6);
 }
 
 void golden(const std::string& out, const std::string& name) {

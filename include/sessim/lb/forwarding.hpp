@@ -151,6 +151,7 @@ inline std::vector<std::uint8_t> apply_rewrite(const rewrite& r, const packet_vi
       return out;
     }
     case forwarding::tun: {
+      if (r.dir == 1) return out;  // the real server answers the client directly, from the VIP
       const std::uint32_t inner_len = p.ip_len;
       const std::uint16_t h = static_cast<std::uint16_t>(p.key.sport * 31u + p.key.dport + p.key.src.b[alen - 1]);
       auto outer = detail::tunnel_header(r, ip, inner_len, v6, h);
