@@ -253,6 +253,7 @@ class balancer {
     std::uint64_t id = 0;     ///< the connection's id
     bool active = false;      ///< counted as active (else inactive)
     sim_time expires = 0;     ///< when the IPVS entry expires (last packet + its state's timeout)
+    sim_time queued_at = -1;  ///< time of its earliest item in the expiry heap (-1: none)
   };
   struct expiry { sim_time at; std::uint64_t id; bool operator>(const expiry& o) const { return at != o.at ? at > o.at : id > o.id; } };
   struct pool {
@@ -430,7 +431,12 @@ class balancer {
       }
       stats_[e.dest].peak_active = std::max(stats_[e.dest].peak_active, active_[e.dest]);
       stats_[e.dest].peak_inactive = std::max(stats_[e.dest].peak_inactive, inactive_[e.dest]);
-      heap_.push({e.expires, e.id});
+      // One heap item per entry, re-queued lazily when it pops early; a new item only when the
+      // expiry moves earlier (a state with a shorter timeout), so the heap stays O(open entries).
+      if (e.queued_at < 0 || e.expires < e.queued_at) {
+        heap_.push({e.expires, e.id});
+        e.queued_at = e.expires;
+      }
     }
   }
 
@@ -456,8 +462,16 @@ class balancer {
       const expiry x = heap_.top();
       heap_.pop();
       auto it = conns_.find(x.id);
-      if (it == conns_.end() || !it->second.in_counts || it->second.expires != x.at) continue;  // refreshed since
-      uncount(it->second);
+      if (it == conns_.end()) continue;
+      entry& e = it->second;
+      if (!e.in_counts || x.at != e.queued_at) continue;  // gone, or a stale later item
+      if (e.expires > x.at) {                              // refreshed since: queue again
+        heap_.push({e.expires, e.id});
+        e.queued_at = e.expires;
+        continue;
+      }
+      e.queued_at = -1;
+      uncount(e);
     }
   }
 
