@@ -60,6 +60,13 @@ TEST(LbCli, GoldenAsymmetricNat) {
   EXPECT_NE(out.find("nat: 200 reply packet(s) of 44 connection(s) bypassed lb1"), std::string::npos);
   EXPECT_EQ(out.find(":80  frames"), std::string::npos);  // port 80 replies cross lb1: none broken
   golden(out, "lb-asym-nat.txt");
+  const std::string json = run("run --scenario sim/scenarios/lb-asym-nat.toml --format json", code);
+  ASSERT_EQ(code, 0);
+  EXPECT_NE(json.find("\"broken_by_cause\": {\"asymmetric-nat\": 44}"), std::string::npos) << json.substr(0, 2000);
+  EXPECT_NE(json.find("\"cause\": \"asymmetric-nat\", \"reason\": \"no-session\", \"from\": \"server\", \"experience\": \"reset\""),
+            std::string::npos);
+  EXPECT_NE(json.find("\"nat_bypass_packets\": 200, \"nat_bypass_connections\": 44"), std::string::npos);
+  EXPECT_NE(json.find("\"peak_concurrent\": 3, \"peak_active\": 3, \"peak_inactive\": 20"), std::string::npos);
 }
 
 TEST(LbCli, RemapComparisonFromTheScenario) {
