@@ -154,6 +154,8 @@ void parse_virtual_server(const toml::table& t, scenario::scenario& s, const std
   if (const toml::node* n = t.get("sorry")) {
     if (!n->is_table()) fail(file, *n, w + ".sorry", "expected a table");
     vs.sorry = real(file, *n->as_table(), w + ".sorry", vs.port);
+    if (vs.fwd != forwarding::tun && vs.sorry->ip.v6 != vs.vip.v6)
+      fail(file, *n, w + ".sorry", fmt::format("{} forwarding keeps the address family of the VIP (use tun)", forwarding_name(vs.fwd)));
   }
   if (const toml::node* n = t.get("health")) {
     if (!n->is_table()) fail(file, *n, w + ".health", "expected a table");

@@ -36,7 +36,7 @@ TEST(LbCli, GoldenVipRun) {
   EXPECT_NE(out.find("detection took 12.000 s"), std::string::npos);
   EXPECT_NE(out.find("broken        5 (backend-down 5)"), std::string::npos);
   // wlc with IPVS's inactive connections (TIME_WAIT entries weigh for 120 s) spreads evenly.
-  EXPECT_NE(out.find("real 10.0.0.11:443         weight 1      13 conns    169 pkts     25130 bytes  peak 2 concurrent (IPVS 2 active, 12 inactive)"),
+  EXPECT_NE(out.find("real 10.0.0.11:443         weight 1      13 conns    169 pkts     26458 bytes  peak 2 concurrent (IPVS 2 active, 12 inactive)"),
             std::string::npos);
   EXPECT_NE(out.find("real 10.0.0.14:443         weight 1      12 conns"), std::string::npos);
   // The capture cut four HTTP requests before their Host header: default pool, said so.
@@ -67,6 +67,19 @@ TEST(LbCli, GoldenAsymmetricNat) {
             std::string::npos);
   EXPECT_NE(json.find("\"nat_bypass_packets\": 200, \"nat_bypass_connections\": 44"), std::string::npos);
   EXPECT_NE(json.find("\"peak_concurrent\": 3, \"peak_active\": 3, \"peak_inactive\": 20"), std::string::npos);
+}
+
+TEST(LbCli, GoldenTunnelMtu) {
+  int code = -1;
+  const std::string out = run("run --scenario sim/scenarios/lb-vip-tun.toml", code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("tunnel gue: +32 B per packet (12928 B in all); 4 packet(s) above MTU 1500 after encapsulation "
+                     "(largest 1532 B) in 4 connection(s): 4 with DF dropped, ICMP frag-needed (mtu 1468) sent to the "
+                     "client (frames 479, 482, 485, 488); 0 without DF fragmented"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("fix: clamp the clients' MSS to 1428 (mtu - tunnel - 40), raise the tunnel path MTU to 1532 B"),
+            std::string::npos);
+  golden(out, "lb-vip-tun.txt");
 }
 
 TEST(LbCli, RemapComparisonFromTheScenario) {
