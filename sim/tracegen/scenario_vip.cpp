@@ -2,7 +2,10 @@
 /// 80 connections over ~60 s (one every 0.75 s) from 40 clients, alternating HTTP/1.1 to port 80
 /// (Host www.example.com or api.example.com, paths /, /api/v1/..., /static/...) and TLS to port
 /// 443 (ClientHello with SNI www.example.com or api.example.com). Each lasts ~1.5 s. Four
-/// long-lived HTTPS connections exchange data every 3 s across the whole minute.
+/// long-lived HTTPS connections exchange data every 3 s across the whole minute (once, near
+/// t = 30 s, a full-size 1500-byte client packet: what a tunnel's MTU must carry). The capture cut
+/// four HTTP requests (connections 6, 26, 46, 66, all to api.example.com) after 90 bytes, before
+/// their Host header: an L7 rule cannot see them and they fall back to the default pool.
 #include <deque>
 #include <string>
 #include <vector>
@@ -63,6 +66,7 @@ void run_vip(const run_context& ctx) {
       f.send_text(side::client, t + ms(0.1),
                   "GET " + std::string(paths[(i / 2) % 4]) + " HTTP/1.1\r\nHost: " + h +
                       "\r\nUser-Agent: curl/8.0\r\nAccept: */*\r\n" + (i % 8 == 0 ? "X-Canary: 1\r\n" : "") + "\r\n");
+      if (i % 20 == 6) sink.truncate_last(90);  // snap length: Ethernet + IP + TCP + the first bytes of the request
     }
     f.send(side::server, t + ms(0.1) + rtt, 400);
     f.ack(side::client, t + ms(0.2) + rtt);
@@ -77,7 +81,8 @@ void run_vip(const run_context& ctx) {
     sim_time t = f.handshake(ms(50 + 10 * k), ms(3));
     f.send(side::client, t + ms(0.1), client_hello("www.example.com", static_cast<std::uint8_t>(200 + k)));
     for (sim_time x = t + seconds(3); x < seconds(59); x += seconds(3)) {
-      f.send(side::client, x, 120);
+      // Around t = 30 s each uploads one full-size segment (1448 bytes: a 1500-byte IP packet, DF).
+      f.send(side::client, x, x >= seconds(30) && x < seconds(33) ? 1448 : 120);
       f.send(side::server, x + ms(3), 300);
       f.ack(side::client, x + ms(3.2));
     }

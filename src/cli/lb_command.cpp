@@ -1,10 +1,12 @@
 // `sessim lb-remap TRACE --scenario S [--scheduler NAME] [--add-server IP:PORT[:WEIGHT]]`: replays
 // the trace three times — as configured, with the other scheduler, and with the other scheduler
 // plus one more real server — and prints the share of connections whose real server changed.
+// Without the options, the scenario's `[lb_remap]` table gives them (scheduler, add_server).
 #include "cli/lb_command.hpp"
 
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -22,6 +24,7 @@ namespace {
 
 struct remap_options {
   std::string trace, scenario, scheduler = "mh", add;
+  bool scheduler_given = false, add_given = false;  ///< on the command line (else from [lb_remap])
 };
 
 class backend_sink final : public replay_sink {
@@ -46,9 +49,14 @@ std::map<std::string, std::uint64_t> spread(const std::map<std::uint64_t, std::s
   return s;
 }
 
-int run_remap(const remap_options& o) {
+int run_remap(remap_options o) {
   lb::register_scenario_sections();
   scenario::scenario sc = scenario::load(o.scenario);
+  if (sc.topo.lb && sc.topo.lb->remap) {  // the scenario's [lb_remap], unless the command line says otherwise
+    if (!o.scheduler_given) o.scheduler = sc.topo.lb->remap->scheduler;
+    std::optional<lb::real_server_spec> add = sc.topo.lb->remap->add;
+    if (!o.add_given && add) o.add = fmt::format("{}:{}", add->name(), add->weight);
+  }
   const std::string trace = o.trace.empty() ? sc.trace : o.trace;
   if (trace.empty()) throw usage_error("lb-remap: no trace given");
   if (!sc.topo.lb || sc.topo.lb->servers.empty()) throw usage_error("lb-remap: the scenario has no [[virtual_server]]");
@@ -66,8 +74,16 @@ int run_remap(const remap_options& o) {
     auto c1 = s.find(':');
     auto c2 = c1 == std::string::npos ? c1 : s.find(':', c1 + 1);
     if (c1 == std::string::npos) throw usage_error("--add-server: expected IP:PORT[:WEIGHT]");
+    if (s.size() > 1 && s.front() == '[') {  // [IPv6]:PORT[:WEIGHT]
+      const auto rb = s.find(']');
+      if (rb == std::string::npos || rb + 1 >= s.size() || s[rb + 1] != ':') throw usage_error("--add-server: expected [IPv6]:PORT[:WEIGHT]");
+      c1 = rb + 1;
+      c2 = s.find(':', c1 + 1);
+    }
     if (c2 != std::string::npos) { weight = static_cast<std::uint32_t>(std::stoul(s.substr(c2 + 1))); s = s.substr(0, c2); }
-    auto ip = ip_prefix::parse(s.substr(0, c1));
+    std::string host = s.substr(0, c1);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    auto ip = ip_prefix::parse(host);
     if (!ip) throw usage_error(fmt::format("--add-server: bad address in '{}'", o.add));
     lb::real_server_spec r;
     r.ip = ip->net;
@@ -126,7 +142,11 @@ void add_lb_command(CLI::App& app, int* rc) {
   cmd->add_option("--scenario", o->scenario, "TOML scenario with [[virtual_server]]")->required();
   cmd->add_option("--scheduler", o->scheduler, "scheduler to compare with (default mh)");
   cmd->add_option("--add-server", o->add, "IP:PORT[:WEIGHT] added to every virtual server");
-  cmd->callback([o, rc] { *rc = run_remap(*o); });
+  cmd->callback([o, rc, cmd] {
+    o->scheduler_given = cmd->count("--scheduler") > 0;
+    o->add_given = cmd->count("--add-server") > 0;
+    *rc = run_remap(*o);
+  });
 }
 
 }  // namespace sessim::cli

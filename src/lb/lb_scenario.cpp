@@ -98,8 +98,8 @@ std::shared_ptr<lb_config> config_of(scenario::scenario& s) {
 
 void parse_virtual_server(const toml::table& t, scenario::scenario& s, const std::string& file) {
   const std::string w = "virtual_server";
-  only(file, t, w, {"name", "device", "vip", "port", "proto", "scheduler", "forwarding", "tun_overhead", "mtu",
-                    "persistence", "persistence_netmask", "real", "sorry", "health", "rule"});
+  only(file, t, w, {"name", "device", "vip", "port", "proto", "scheduler", "forwarding", "tun_type", "tun_port",
+                    "tun_csum", "tun_overhead", "mtu", "persistence", "persistence_netmask", "real", "sorry", "health", "rule"});
   virtual_server_spec vs;
   vs.device = str(file, t, w, "device", true);
   if (!s.topo.device_index(vs.device)) fail(file, *t.get("device"), w + ".device", fmt::format("unknown device '{}'", vs.device));
@@ -117,7 +117,20 @@ void parse_virtual_server(const toml::table& t, scenario::scenario& s, const std
   else if (fw == "dr") vs.fwd = forwarding::dr;
   else if (fw == "tun") vs.fwd = forwarding::tun;
   else fail(file, *t.get("forwarding"), w + ".forwarding", "expected nat, dr or tun");
-  vs.tun_overhead = static_cast<std::uint32_t>(integer(file, t, w, "tun_overhead", 20, 0, 1000));
+  const std::string tt = str(file, t, w, "tun_type", false, "ipip");
+  if (tt == "ipip") vs.tun_type = tunnel_type::ipip;
+  else if (tt == "gue") vs.tun_type = tunnel_type::gue;
+  else if (tt == "gre") vs.tun_type = tunnel_type::gre;
+  else fail(file, *t.get("tun_type"), w + ".tun_type", "expected ipip, gue or gre");
+  vs.tun_port = static_cast<std::uint16_t>(integer(file, t, w, "tun_port", 6080, 1, 65535));
+  if (const toml::node* n = t.get("tun_csum")) {
+    auto b = n->value<bool>();
+    if (!b) fail(file, *n, w + ".tun_csum", "expected true or false");
+    vs.tun_csum = *b;
+  }
+  vs.tun_overhead = static_cast<std::uint32_t>(integer(file, t, w, "tun_overhead", 0, 0, 1000));
+  for (const char* k : {"tun_type", "tun_port", "tun_csum", "tun_overhead"})
+    if (vs.fwd != forwarding::tun && t.get(k)) fail(file, *t.get(k), fmt::format("{}.{}", w, k), "only with forwarding = \"tun\"");
   vs.mtu = static_cast<std::uint32_t>(integer(file, t, w, "mtu", 1500, 68, 65535));
   vs.persistence = duration(file, t, w, "persistence", 0);
   vs.persistence_prefix = static_cast<int>(integer(file, t, w, "persistence_netmask", 32, 0, 128));
@@ -131,9 +144,18 @@ void parse_virtual_server(const toml::table& t, scenario::scenario& s, const std
     }
   }
   if (vs.reals.empty()) throw config_error(fmt::format("{}:{}: {}.real: at least one real server", file, t.source().begin.line, w));
+  // IPVS NAT and DR keep the address family; only tunnels may cross it (IPv4 in IPv6 and back).
+  if (vs.fwd != forwarding::tun)
+    for (const auto& r : vs.reals)
+      if (r.ip.v6 != vs.vip.v6)
+        throw config_error(fmt::format("{}:{}: {}.real: {} is {} but the VIP is {}: {} forwarding keeps the address family (use tun)",
+                                       file, t.source().begin.line, w, r.name(), r.ip.v6 ? "IPv6" : "IPv4",
+                                       vs.vip.v6 ? "IPv6" : "IPv4", forwarding_name(vs.fwd)));
   if (const toml::node* n = t.get("sorry")) {
     if (!n->is_table()) fail(file, *n, w + ".sorry", "expected a table");
     vs.sorry = real(file, *n->as_table(), w + ".sorry", vs.port);
+    if (vs.fwd != forwarding::tun && vs.sorry->ip.v6 != vs.vip.v6)
+      fail(file, *n, w + ".sorry", fmt::format("{} forwarding keeps the address family of the VIP (use tun)", forwarding_name(vs.fwd)));
   }
   if (const toml::node* n = t.get("health")) {
     if (!n->is_table()) fail(file, *n, w + ".health", "expected a table");
@@ -200,12 +222,36 @@ void parse_server_event(const toml::table& t, scenario::scenario& s, const std::
   config_of(s)->events.push_back(std::move(e));
 }
 
+void parse_remap(const toml::table& t, scenario::scenario& s, const std::string& file) {
+  const std::string w = "lb_remap";
+  only(file, t, w, {"scheduler", "add_server"});
+  remap_spec r;
+  r.scheduler = str(file, t, w, "scheduler", false, "mh");
+  if (!make_scheduler(r.scheduler, 1)) fail(file, *t.get("scheduler"), w + ".scheduler", "expected rr, wrr, lc, wlc, sh, dh, sed, nq or mh");
+  if (const toml::node* n = t.get("add_server")) {
+    if (n->is_table()) {
+      r.add = real(file, *n->as_table(), w + ".add_server", 0);
+      if (!r.add->port) fail(file, *n, w + ".add_server.port", "missing");
+    } else if (auto sv = n->value<std::string>()) {
+      auto [ip, port] = endpoint(file, *n, w + ".add_server", *sv);
+      real_server_spec rs;
+      rs.ip = ip;
+      rs.port = port;
+      r.add = rs;
+    } else {
+      fail(file, *n, w + ".add_server", "expected \"ip:port\" or a table {ip, port, weight}");
+    }
+  }
+  config_of(s)->remap = std::move(r);
+}
+
 }  // namespace
 
 void register_scenario_sections() {
   static const bool done = [] {
     scenario::register_section("virtual_server", parse_virtual_server);
     scenario::register_section("server_event", parse_server_event);
+    scenario::register_section("lb_remap", parse_remap);
     return true;
   }();
   (void)done;

@@ -149,16 +149,19 @@ class json_writer final : public writer {
       fmt::print(out_,
                  "{}\n      {{\"name\": {}, \"device\": {}, \"scheduler\": {}, \"forwarding\": {}, \"connections\": {}, "
                  "\"unscheduled\": {}, \"to_sorry\": {}, \"l7_matched\": {}, \"l7_default\": {}, \"l7_cut\": {}, "
-                 "\"l7_malformed\": {}, \"tun_overhead\": {}, \"tun_bytes\": {}, \"tun_over_mtu\": {}, \"mtu\": {}, \"reals\": [",
+                 "\"l7_malformed\": {}, \"tun_type\": {}, \"tun_overhead\": {}, \"tun_bytes\": {}, \"tun_over_mtu\": {}, "
+                 "\"tun_df_dropped\": {}, \"tun_fragmented\": {}, \"tun_icmp_mtu\": {}, \"mtu\": {}, "
+                 "\"nat_bypass_packets\": {}, \"nat_bypass_connections\": {}, \"reals\": [",
                  v ? "," : "", json_str(s.name), json_str(s.device), json_str(s.scheduler), json_str(s.forwarding),
                  s.connections, s.unscheduled, s.to_sorry, s.l7_matched, s.l7_default, s.l7_cut, s.l7_malformed,
-                 s.tun_overhead, s.tun_bytes, s.tun_over_mtu, s.mtu);
+                 s.tun_type.empty() ? "null" : json_str(s.tun_type), s.tun_overhead, s.tun_bytes, s.tun_over_mtu,
+                 s.tun_df_dropped, s.tun_fragmented, s.tun_icmp_mtu, s.mtu, s.nat_bypass_packets, s.nat_bypass_connections);
       for (std::size_t i = 0; i < s.reals.size(); ++i) {
         const auto& x = s.reals[i];
         fmt::print(out_, "{}{{\"server\": {}, \"weight\": {}, \"sorry\": {}, \"connections\": {}, \"packets\": {}, "
-                         "\"bytes\": {}, \"peak_concurrent\": {}}}",
+                         "\"bytes\": {}, \"peak_concurrent\": {}, \"peak_active\": {}, \"peak_inactive\": {}}}",
                    i ? ", " : "", json_str(x.name), x.weight, x.sorry ? "true" : "false", x.connections, x.packets,
-                   x.bytes, x.peak_concurrent);
+                   x.bytes, x.peak_concurrent, x.peak_active, x.peak_inactive);
       }
       out_ << "], \"health_events\": [";
       for (std::size_t i = 0; i < s.health.size(); ++i) {

@@ -67,8 +67,9 @@ class text_writer final : public writer {
       if (v.to_sorry) fmt::print(out_, ", {} to the sorry server", v.to_sorry);
       out_ << "\n";
       for (const auto& x : v.reals)
-        fmt::print(out_, "    real {:<21} weight {:<3} {:>5} conns {:>6} pkts {:>9} bytes  peak {} concurrent{}\n", x.name,
-                   x.weight, x.connections, x.packets, x.bytes, x.peak_concurrent, x.sorry ? "  (sorry server)" : "");
+        fmt::print(out_, "    real {:<21} weight {:<3} {:>5} conns {:>6} pkts {:>9} bytes  peak {} concurrent (IPVS {} active, {} inactive){}\n",
+                   x.name, x.weight, x.connections, x.packets, x.bytes, x.peak_concurrent, x.peak_active, x.peak_inactive,
+                   x.sorry ? "  (sorry server)" : "");
       for (const auto& h : v.health) {
         fmt::print(out_, "    health: {} {} at t={} s; ", h.server, h.up ? "up" : "down", rel(info_, h.at));
         if (h.detected)
@@ -91,9 +92,28 @@ class text_writer final : public writer {
         }
         out_ << "\n";
       }
-      if (v.tun_overhead)
-        fmt::print(out_, "    tunnel: +{} B per packet ({} B in all); {} packet(s) above MTU {} after encapsulation (largest {} B)\n",
-                   v.tun_overhead, v.tun_bytes, v.tun_over_mtu, v.mtu, v.tun_largest);
+      if (v.nat_bypass_connections) {
+        std::string fr;
+        for (auto f : v.nat_bypass_frames) fr += fmt::format("{}{}", fr.empty() ? "" : ", ", f);
+        fmt::print(out_, "    nat: {} reply packet(s) of {} connection(s) bypassed {} (asymmetric-nat; first at frames {})\n",
+                   v.nat_bypass_packets, v.nat_bypass_connections, v.device, fr);
+      }
+      if (v.tun_overhead) {
+        fmt::print(out_, "    tunnel {}: +{} B per packet ({} B in all); {} packet(s) above MTU {} after encapsulation (largest {} B)",
+                   v.tun_type, v.tun_overhead, v.tun_bytes, v.tun_over_mtu, v.mtu, v.tun_largest);
+        if (v.tun_over_mtu) {
+          std::string fr;
+          for (auto f : v.tun_df_frames) fr += fmt::format("{}{}", fr.empty() ? "" : ", ", f);
+          fmt::print(out_, " in {} connection(s): {} with DF dropped, ICMP frag-needed (mtu {}) sent to the client{}{}; {} without DF fragmented",
+                     v.tun_mtu_connections, v.tun_df_dropped, v.tun_icmp_mtu, fr.empty() ? "" : " (frames ", fr.empty() ? "" : fr + ")",
+                     v.tun_fragmented);
+        }
+        out_ << "\n";
+        if (v.tun_df_dropped)
+          fmt::print(out_, "    fix: clamp the clients' MSS to {} (mtu - tunnel - 40), raise the tunnel path MTU to {} B, or use dr; "
+                           "if ICMP is filtered on the way back these connections stall (PMTU blackhole)\n",
+                     v.tun_icmp_mtu > 40 ? v.tun_icmp_mtu - 40 : 0, v.tun_largest);
+      }
     }
   }
 

@@ -60,6 +60,7 @@ struct packet_view {
   bool fragment = false;       ///< part of a fragmented IPv4/IPv6 datagram
   bool l4_header = true;       ///< the L4 header is in this frame (false for non-first fragments)
   bool synthetic = false;      ///< made by sessim (a keepalive), not a trace frame; frame is 0
+  bool df = false;             ///< IPv4 don't-fragment bit (IPv6: routers never fragment; not set here)
   std::uint32_t frag_id = 0;   ///< IPv4 identification / IPv6 fragment id (when fragment)
   std::uint8_t tos = 0;        ///< IPv4 TOS / IPv6 traffic class
   std::uint8_t ttl = 0;        ///< IPv4 TTL / IPv6 hop limit

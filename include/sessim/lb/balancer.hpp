@@ -3,12 +3,15 @@
 /// server (scheduler, persistence, L7 rules with delayed binding), keeps later packets on it,
 /// knows when real servers really fail and when the health check notices, and says what the
 /// packet looks like on the server side. Packets to a dead real server are dropped
-/// (`backend-down`). Connection counts follow IPVS: a connection is active from binding to close.
+/// (`backend-down`); a NAT reply that bypasses the balancer breaks the connection
+/// (`asymmetric-nat`). Connection counts follow IPVS (lb/conn_state.hpp): a connection is active
+/// while its entry is ESTABLISHED and inactive in any other state, until the entry expires.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <memory>
+#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "sessim/core/packet.hpp"
+#include "sessim/lb/conn_state.hpp"
 #include "sessim/lb/forwarding.hpp"
 #include "sessim/lb/health_check.hpp"
 #include "sessim/lb/report.hpp"
@@ -37,8 +41,10 @@ class balancer {
  public:
   static constexpr std::size_t unbound = static_cast<std::size_t>(-2);
 
-  balancer(virtual_server_spec vs, const std::vector<server_event_spec>& events, std::uint64_t seed)
-      : vs_(std::move(vs)), seed_(seed) {
+  /// A virtual server; `timeouts` are the IPVS entry timeouts of the device it sits on.
+  balancer(virtual_server_spec vs, const std::vector<server_event_spec>& events, std::uint64_t seed,
+           ipvs_timeouts timeouts = {})
+      : vs_(std::move(vs)), seed_(seed), to_(timeouts) {
     for (const auto& e : events)
       for (std::size_t i = 0; i < vs_.reals.size(); ++i)
         if (e.ip == vs_.reals[i].ip && e.port == vs_.reals[i].port &&
@@ -50,6 +56,10 @@ class balancer {
       stats_[i].weight = vs_.reals[i].weight;
     }
     if (vs_.sorry) { stats_.back().name = vs_.sorry->name(); stats_.back().sorry = true; }
+    active_.assign(vs_.reals.size() + 1, 0);
+    inactive_.assign(vs_.reals.size() + 1, 0);
+    open_.assign(vs_.reals.size() + 1, 0);
+    overload_.assign(vs_.reals.size() + 1, false);
     std::vector<std::size_t> all;
     for (std::size_t i = 0; i < vs_.reals.size(); ++i) all.push_back(i);
     pools_.push_back(make_pool(all));
@@ -97,6 +107,7 @@ class balancer {
       if (dir == 1) return out;  // a reply of a connection the balancer never saw
       entry e;
       e.dest = unbound;
+      e.id = c.id;
       it = conns_.emplace(c.id, e).first;
       ++vs_stats_.connections;
       if (vs_.rules.empty() || p.payload_len > 0 || !p.is_tcp()) bind(it->second, p, c, t);
@@ -104,11 +115,14 @@ class balancer {
       bind(it->second, p, c, t);
     }
     entry& e = it->second;
+    track_state(e, p, dir, c, t);
     out.rw.mode = vs_.fwd;
     out.rw.dir = dir;
     out.rw.vip = vs_.vip;
     out.rw.vport = vs_.port;
-    out.rw.overhead = vs_.tun_overhead;
+    out.rw.tun = vs_.tun_type;
+    out.rw.tun_port = vs_.tun_port;
+    out.rw.tun_csum = vs_.tun_csum;
     if (e.dest == unbound) {  // delayed binding: the balancer answers the handshake itself
       out.k = lb_outcome::kind::forward;
       out.rw.local = true;
@@ -153,13 +167,36 @@ class balancer {
     out.k = lb_outcome::kind::forward;
     out.rw.rip = rs.ip;
     out.rw.rport = rs.port;
-    if (vs_.fwd == forwarding::tun && dir == 0) {
-      vs_stats_.tun_bytes += vs_.tun_overhead;
-      const std::uint32_t sz = p.ip_len + vs_.tun_overhead;
-      vs_stats_.tun_largest = std::max(vs_stats_.tun_largest, sz);
-      if (sz > vs_.mtu) ++vs_stats_.tun_over_mtu;
-    }
+    out.rw.overhead = vs_.encap_bytes(rs.ip);
+    if (vs_.fwd == forwarding::tun && dir == 0) tunnel_size(e, p, out.rw.overhead);
     if (!e.closed && c.closed()) release(e);
+    return out;
+  }
+
+  /**
+   * A reply of a connection to this virtual server whose path does not cross the balancer's
+   * device. In `nat` mode the client gets it from the real server's address, not the VIP: its
+   * stack has no socket for that source and answers with RST, while its own connection to the
+   * VIP is never answered — a break (`asymmetric-nat`). dr/tun replies bypass by design: pass.
+   */
+  lb_outcome on_bypass(const packet_view& p, const connection& c, sim_time /*t*/) {
+    lb_outcome out;
+    if (vs_.fwd != forwarding::nat) return out;
+    auto it = conns_.find(c.id);
+    if (it == conns_.end() || it->second.dest == unbound || it->second.dest == no_dest) return out;
+    entry& e = it->second;
+    const real_server_spec& rs = e.dest == vs_.reals.size() ? *vs_.sorry : vs_.reals[e.dest];
+    ++vs_stats_.nat_bypass_packets;
+    if (!e.bypassed) {
+      e.bypassed = true;
+      ++vs_stats_.nat_bypass_connections;
+      if (vs_stats_.nat_bypass_frames.size() < 8) vs_stats_.nat_bypass_frames.push_back(p.frame);
+    }
+    out.k = lb_outcome::kind::drop;
+    out.hint = fmt::format("the reply bypassed {} and reached the client from {}, not the VIP {}: the client answers it "
+                           "with RST and its connection to the VIP is never answered; route the real servers' replies "
+                           "via {} (their default gateway), or use forwarding dr/tun, or SNAT the requests (full-NAT)",
+                           vs_.device, rs.name(), flow_key::endpoint_str(vs_.vip, vs_.port), vs_.device);
     return out;
   }
 
@@ -168,7 +205,15 @@ class balancer {
     auto it = conns_.find(c.id);
     if (it == conns_.end()) return;
     release(it->second);
+    uncount(it->second);
     conns_.erase(it);
+  }
+
+  /// IPVS's counters of a real server now (index into the spec's reals; the sorry server last):
+  /// active and inactive connections, after expiring the entries due by `t`.
+  std::pair<std::uint32_t, std::uint32_t> conns_of(std::size_t real, sim_time t) {
+    expire_until(t);
+    return {static_cast<std::uint32_t>(active_[real]), static_cast<std::uint32_t>(inactive_[real])};
   }
 
   /// The report (flushes churn up to `end`).
@@ -179,7 +224,11 @@ class balancer {
     r.device = vs_.device;
     r.scheduler = std::string(pools_[0].sched->name());
     r.forwarding = forwarding_name(vs_.fwd);
-    r.tun_overhead = vs_.fwd == forwarding::tun ? vs_.tun_overhead : 0;
+    r.tun_overhead = 0;
+    if (vs_.fwd == forwarding::tun) {
+      r.tun_type = tunnel_type_name(vs_.tun_type);
+      for (const auto& x : vs_.reals) r.tun_overhead = std::max(r.tun_overhead, vs_.encap_bytes(x.ip));
+    }
     r.mtu = vs_.mtu;
     r.reals.assign(stats_.begin(), stats_.begin() + static_cast<std::ptrdiff_t>(vs_.reals.size()));
     if (vs_.sorry) r.reals.push_back(stats_.back());
@@ -195,7 +244,18 @@ class balancer {
     std::size_t dest = unbound;
     sim_time bound_at = 0;
     bool to_dead = false, counted = false, closed = false;
+    bool bypassed = false;    ///< a NAT reply bypassed the balancer
+    bool mtu_hit = false;     ///< a packet exceeded the MTU after encapsulation
+    ipvs_state st = ipvs_state::none;
+    bool output_seen = false; ///< a reply crossed the balancer (clears IPVS's NOOUTPUT)
+    bool in_counts = false;   ///< counted as active or inactive (bound, not expired)
+    bool expired = false;     ///< the IPVS entry expired (or the connection ended): never counted again
+    std::uint64_t id = 0;     ///< the connection's id
+    bool active = false;      ///< counted as active (else inactive)
+    sim_time expires = 0;     ///< when the IPVS entry expires (last packet + its state's timeout)
+    sim_time queued_at = -1;  ///< time of its earliest item in the expiry heap (-1: none)
   };
+  struct expiry { sim_time at; std::uint64_t id; bool operator>(const expiry& o) const { return at != o.at ? at > o.at : id > o.id; } };
   struct pool {
     std::vector<std::size_t> members;
     std::unique_ptr<scheduler> sched;
@@ -217,9 +277,10 @@ class balancer {
       const std::size_t i = pl.members[k];
       dest_state s;
       s.weight = vs_.reals[i].weight;
-      s.active = static_cast<std::uint32_t>(active_.size() > i ? active_[i] : 0);
+      s.active = static_cast<std::uint32_t>(active_[i]);
+      s.inactive = static_cast<std::uint32_t>(inactive_[i]);
       s.available = avail ? (*avail)[i] : tl_[i].seen_up(t);
-      s.overloaded = vs_.reals[i].max_conns && s.active >= vs_.reals[i].max_conns;
+      s.overloaded = overload_[i];
       s.ip = vs_.reals[i].ip;
       s.port = vs_.reals[i].port;
       d.push_back(s);
@@ -292,7 +353,7 @@ class balancer {
 
   void bind(entry& e, const packet_view& p, connection& c, sim_time t) {
     process_churn(t);
-    if (active_.size() < vs_.reals.size() + 1) active_.resize(vs_.reals.size() + 1, 0);
+    expire_until(t);
     pool& pl = pools_[choose_pool(p, p.frame)];
     std::size_t dest = no_dest;
     // Persistence: the same (masked) client goes to the same server while the template lives.
@@ -326,7 +387,7 @@ class balancer {
     e.bound_at = t;
     auto& st = stats_[dest];
     ++st.connections;
-    st.peak_concurrent = std::max<std::uint64_t>(st.peak_concurrent, ++active_[dest]);
+    st.peak_concurrent = std::max<std::uint64_t>(st.peak_concurrent, ++open_[dest]);
     c.backend = dest < vs_.reals.size() ? vs_.reals[dest].name() : vs_.sorry->name();
     if (dest < vs_.reals.size() && !tl_[dest].up(t)) {
       e.to_dead = true;
@@ -338,7 +399,98 @@ class balancer {
   void release(entry& e) {
     if (e.closed || e.dest == unbound || e.dest == no_dest) return;
     e.closed = true;
-    if (active_.size() > e.dest && active_[e.dest]) --active_[e.dest];
+    if (open_[e.dest]) --open_[e.dest];
+  }
+
+  /// IPVS's per-packet state transition (set_tcp_state) and the entry's counters and timer.
+  void track_state(entry& e, const packet_view& p, int dir, const connection& c, sim_time t) {
+    if (e.in_counts && e.expires <= t) uncount(e);  // expired before this packet: not counted again
+    const bool fresh = e.st == ipvs_state::none && !e.expired;
+    if (!p.is_tcp()) {
+      e.st = ipvs_state::udp;
+    } else if (p.l4_header) {
+      ipvs_dir d = dir == 1 ? ipvs_dir::output : ipvs_dir::input;
+      if (dir == 1) e.output_seen = true;
+      else if (vs_.fwd != forwarding::nat && !e.output_seen) d = ipvs_dir::input_only;
+      // A connection already open when the capture started is taken as ESTABLISHED.
+      e.st = fresh && c.warm ? ipvs_state::established : ipvs_next_state(e.st, d, p.flags);
+    }
+    e.expires = t + to_.of(e.st);
+    if (e.dest != unbound && e.dest != no_dest && !e.expired) {
+      if (!e.in_counts) {
+        e.in_counts = true;
+        e.active = e.st == ipvs_state::established;
+        ++(e.active ? active_ : inactive_)[e.dest];
+        // ip_vs_bind_dest: overloaded once active + inactive reach the upper threshold
+        const std::uint32_t u = threshold(e.dest);
+        if (u && active_[e.dest] + inactive_[e.dest] >= u) overload_[e.dest] = true;
+      } else if (e.active != (e.st == ipvs_state::established)) {
+        --(e.active ? active_ : inactive_)[e.dest];
+        e.active = !e.active;
+        ++(e.active ? active_ : inactive_)[e.dest];
+      }
+      stats_[e.dest].peak_active = std::max(stats_[e.dest].peak_active, active_[e.dest]);
+      stats_[e.dest].peak_inactive = std::max(stats_[e.dest].peak_inactive, inactive_[e.dest]);
+      // One heap item per entry, re-queued lazily when it pops early; a new item only when the
+      // expiry moves earlier (a state with a shorter timeout), so the heap stays O(open entries).
+      if (e.queued_at < 0 || e.expires < e.queued_at) {
+        heap_.push({e.expires, e.id});
+        e.queued_at = e.expires;
+      }
+    }
+  }
+
+  std::uint32_t threshold(std::size_t dest) const {
+    return dest < vs_.reals.size() ? vs_.reals[dest].max_conns : vs_.sorry ? vs_.sorry->max_conns : 0;
+  }
+
+  /// The entry leaves the counters (it expired, or its connection ended): ip_vs_unbind_dest.
+  void uncount(entry& e) {
+    if (!e.in_counts) return;
+    e.in_counts = false;
+    e.expired = true;
+    auto& n = e.active ? active_ : inactive_;
+    if (n[e.dest]) --n[e.dest];
+    // The overload flag clears below 3/4 of the upper threshold (l_threshold 0).
+    const std::uint32_t u = threshold(e.dest);
+    if (overload_[e.dest] && (!u || (active_[e.dest] + inactive_[e.dest]) * 4 < std::uint64_t{u} * 3)) overload_[e.dest] = false;
+  }
+
+  /// Expires the IPVS entries whose timer ran out at or before t.
+  void expire_until(sim_time t) {
+    while (!heap_.empty() && heap_.top().at <= t) {
+      const expiry x = heap_.top();
+      heap_.pop();
+      auto it = conns_.find(x.id);
+      if (it == conns_.end()) continue;
+      entry& e = it->second;
+      if (!e.in_counts || x.at != e.queued_at) continue;  // gone, or a stale later item
+      if (e.expires > x.at) {                              // refreshed since: queue again
+        heap_.push({e.expires, e.id});
+        e.queued_at = e.expires;
+        continue;
+      }
+      e.queued_at = -1;
+      uncount(e);
+    }
+  }
+
+  /// tun: the encapsulated size against the MTU; DF (or IPv6) means dropped with ICMP
+  /// "fragmentation needed" / "packet too big", else the outer packet is fragmented.
+  void tunnel_size(entry& e, const packet_view& p, std::uint32_t overhead) {
+    vs_stats_.tun_bytes += overhead;
+    const std::uint32_t sz = p.ip_len + overhead;
+    vs_stats_.tun_largest = std::max(vs_stats_.tun_largest, sz);
+    if (sz <= vs_.mtu) return;
+    ++vs_stats_.tun_over_mtu;
+    if (p.df || p.key.src.v6) {
+      ++vs_stats_.tun_df_dropped;
+      if (vs_stats_.tun_df_frames.size() < 8) vs_stats_.tun_df_frames.push_back(p.frame);
+    } else {
+      ++vs_stats_.tun_fragmented;
+    }
+    vs_stats_.tun_icmp_mtu = vs_.mtu > overhead ? vs_.mtu - overhead : 0;
+    if (!e.mtu_hit) { e.mtu_hit = true; ++vs_stats_.tun_mtu_connections; }
   }
 
   virtual_server_spec vs_;
@@ -348,7 +500,11 @@ class balancer {
   std::vector<health_timeline> tl_;
   std::vector<pool> pools_;
   std::vector<real_server_report> stats_;  ///< per real server, plus the sorry server last
-  std::vector<std::uint64_t> active_;
+  std::vector<std::uint64_t> active_, inactive_;  ///< IPVS activeconns / inactconns per real server
+  std::vector<std::uint64_t> open_;                ///< bound and not closed (peak concurrency)
+  std::vector<bool> overload_;                     ///< IP_VS_DEST_F_OVERLOAD per real server
+  ipvs_timeouts to_;
+  std::priority_queue<expiry, std::vector<expiry>, std::greater<expiry>> heap_;
   std::unordered_map<std::uint64_t, entry> conns_;
   std::map<ip_addr, persist> persist_;
   std::vector<health_event_report> health_;

@@ -1,7 +1,14 @@
 #pragma once
 /// Forward declarations of the load-balancer room (virtual servers, schedulers, forwarding,
 /// health checks, L7 rules).
+#include <cstdint>
+
 namespace sessim::lb {
+enum class forwarding : std::uint8_t;
+enum class tunnel_type : std::uint8_t;
+enum class ipvs_state : std::uint8_t;
+struct ipvs_timeouts;
+struct remap_spec;
 struct real_server_spec;
 struct health_spec;
 struct l7_rule;

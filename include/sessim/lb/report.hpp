@@ -16,7 +16,8 @@ struct real_server_report {
   std::uint32_t weight = 0;
   bool sorry = false;
   std::uint64_t connections = 0, packets = 0, bytes = 0;
-  std::uint64_t peak_concurrent = 0;
+  std::uint64_t peak_concurrent = 0;   ///< connections bound and not yet closed, at most
+  std::uint64_t peak_active = 0, peak_inactive = 0;  ///< IPVS activeconns / inactconns, at most
 };
 
 /// A real server failing or recovering, and what the health check made of it.
@@ -49,7 +50,15 @@ struct virtual_server_report {
   std::uint64_t l7_matched = 0, l7_default = 0, l7_cut = 0, l7_malformed = 0;
   std::vector<std::uint64_t> l7_cut_frames;  ///< first few frames whose request the snap length cut
   std::uint64_t tun_bytes = 0, tun_over_mtu = 0;   ///< tun: encapsulation bytes, packets above the MTU
+  std::uint64_t tun_df_dropped = 0;   ///< of those, with DF (or IPv6): dropped, ICMP "fragmentation needed" sent
+  std::uint64_t tun_fragmented = 0;   ///< of those, without DF: the outer packet is fragmented
+  std::uint64_t tun_mtu_connections = 0;  ///< connections with at least one packet above the MTU
+  std::vector<std::uint64_t> tun_df_frames;  ///< first few frames dropped for DF
+  std::uint32_t tun_icmp_mtu = 0;     ///< the MTU the ICMP error advertises (mtu - overhead)
+  std::string tun_type;               ///< tun: "ipip", "gue", "gre"
   std::uint32_t tun_overhead = 0, mtu = 0, tun_largest = 0;
+  std::uint64_t nat_bypass_packets = 0, nat_bypass_connections = 0;  ///< nat: replies that bypassed the balancer
+  std::vector<std::uint64_t> nat_bypass_frames;  ///< first frame of the first few such connections
   std::vector<real_server_report> reals;
   std::vector<health_event_report> health;
   std::vector<churn_report> churn;

@@ -16,12 +16,36 @@ namespace sessim::lb {
 enum class forwarding : std::uint8_t {
   nat,  ///< masquerading: DNAT to RIP:port, replies must come back through the balancer
   dr,   ///< direct routing: only the destination MAC changes; replies bypass the balancer
-  tun   ///< IP-in-IP tunnelling: the packet is encapsulated to the RIP; replies bypass it
+  tun   ///< tunnelling (IPIP, GUE, GRE): the packet is encapsulated to the RIP; replies bypass it
 };
 
 /// Stable name of a forwarding method.
 inline constexpr const char* forwarding_name(forwarding f) {
   return f == forwarding::nat ? "nat" : f == forwarding::dr ? "dr" : "tun";
+}
+
+/// The encapsulation of `tun` forwarding (IPVS --tun-type).
+enum class tunnel_type : std::uint8_t {
+  ipip,  ///< IP-in-IP (RFC 2003) / IPv6 encapsulation (RFC 2473): the outer IP header only
+  gue,   ///< Generic UDP Encapsulation: outer IP + UDP (8) + GUE header (4)
+  gre    ///< GRE (RFC 2784): outer IP + GRE header (4; 8 with the checksum flag)
+};
+
+/// Stable name of a tunnel type.
+inline constexpr const char* tunnel_type_name(tunnel_type t) {
+  return t == tunnel_type::ipip ? "ipip" : t == tunnel_type::gue ? "gue" : "gre";
+}
+
+/// Encapsulation bytes per packet: the outer IP header (20 IPv4, 40 IPv6 — the real server's
+/// family) plus the tunnel's own header.
+inline constexpr std::uint32_t tunnel_overhead(tunnel_type t, bool outer_v6, bool csum) {
+  const std::uint32_t ip = outer_v6 ? 40 : 20;
+  switch (t) {
+    case tunnel_type::ipip: return ip;
+    case tunnel_type::gue: return ip + 8 + 4;
+    case tunnel_type::gre: return ip + (csum ? 8 : 4);
+  }
+  return ip;
 }
 
 /// One real server.
@@ -64,8 +88,15 @@ struct virtual_server_spec {
   std::uint8_t proto = 6;
   std::string scheduler = "wlc";
   forwarding fwd = forwarding::nat;
-  std::uint32_t tun_overhead = 20;  ///< encapsulation bytes (IPIP 20, GUE 32)
+  tunnel_type tun_type = tunnel_type::ipip;  ///< tun: encapsulation
+  std::uint16_t tun_port = 6080;    ///< tun gue: outer UDP destination port (IPVS --tun-port)
+  bool tun_csum = false;            ///< tun gre: checksum present (+4 bytes); gue: outer UDP checksum
+  std::uint32_t tun_overhead = 0;   ///< tun: encapsulation bytes; 0 = from tun_type and the real server's family
   std::uint32_t mtu = 1500;         ///< path MTU towards the real servers
+  /// Encapsulation bytes for a real server at `rip` (tun).
+  std::uint32_t encap_bytes(const ip_addr& rip) const {
+    return tun_overhead ? tun_overhead : tunnel_overhead(tun_type, rip.v6, tun_csum);
+  }
   sim_time persistence = 0;         ///< 0: none
   int persistence_prefix = 32;      ///< source netmask length for persistence
   std::vector<real_server_spec> reals;
@@ -83,10 +114,17 @@ struct server_event_spec {
   std::string virtual_server;  ///< empty: every virtual server with that real server
 };
 
+/// What `sessim lb-remap` compares when the scenario says so (`[lb_remap]`).
+struct remap_spec {
+  std::string scheduler = "mh";              ///< the scheduler to compare with
+  std::optional<real_server_spec> add;       ///< a real server added to every virtual server
+};
+
 /// Every load-balancer setting of a topology (shared, immutable once built).
 struct lb_config {
   std::vector<virtual_server_spec> servers;
   std::vector<server_event_spec> events;
+  std::optional<remap_spec> remap;
 };
 
 }  // namespace sessim::lb

@@ -18,14 +18,14 @@ namespace sessim {
 /// Why a connection broke (stable strings, see DESIGN.md).
 enum class break_cause : std::uint8_t {
   none, idle_timeout, rst_on_expiry, no_session, sync_race, failover, table_full, invalid,
-  backend_down, owner_unreachable, count_
+  backend_down, owner_unreachable, asymmetric_nat, count_
 };
 
 /// Stable name of a cause.
 inline constexpr std::string_view cause_name(break_cause c) {
   constexpr std::string_view n[] = {"none",     "idle-timeout", "rst-on-expiry", "no-session",
                                     "sync-race", "failover",    "table-full",    "invalid",
-                                    "backend-down", "owner-unreachable"};
+                                    "backend-down", "owner-unreachable", "asymmetric-nat"};
   return n[static_cast<std::size_t>(c)];
 }
 

@@ -84,7 +84,8 @@ class replay {
       lb_.resize(devices_.size());
       for (const auto& vs : topo_.lb->servers)
         if (auto di = topo_.device_index(vs.device))
-          lb_[*di].push_back(std::make_unique<lb::balancer>(vs, topo_.lb->events, topo_.seed));
+          lb_[*di].push_back(std::make_unique<lb::balancer>(vs, topo_.lb->events, topo_.seed,
+                                                            lb::ipvs_timeouts::from(topo_.devices[*di].config)));
     }
     log_ = std::make_unique<connection_log>(std::move(names), std::move(cfgs), opt.log,
                                             [this](const connection& c) { emit(c); });
@@ -458,7 +459,10 @@ class replay {
   void process_route(arrival& a, sim_time t) {
     connection& c = *a.c;
     lb::rewrite rw;
-    if (a.hop == 0 && a.route.empty()) a.route = resolve(a);
+    if (a.hop == 0 && a.route.empty()) {
+      a.route = resolve(a);
+      if (a.dir == 1 && !lb_.empty() && !lb_bypass(a, t)) return;  // a NAT reply that skips its balancer
+    }
     const packet_view& p = a.p;
     while (a.hop < a.route.size()) {
       const std::size_t i = a.route[a.hop];
@@ -526,6 +530,36 @@ class replay {
       sink_->on_verdict(a.p, names_[i], verdict::drop, "backend-down");
       ++summary_.frames_dropped;
       return false;
+    }
+    return true;
+  }
+
+  /// A reply whose route skips a balancer that bound its connection: false when that breaks it
+  /// (nat: it leaves the real server with the real server's address, so the devices on its path
+  /// see another flow and the client rejects it; reported on the balancer's device).
+  bool lb_bypass(arrival& a, sim_time t) {
+    connection& c = *a.c;
+    for (std::size_t i = 0; i < lb_.size(); ++i) {
+      if (lb_[i].empty() || std::find(a.route.begin(), a.route.end(), i) != a.route.end()) continue;
+      for (auto& b : lb_[i]) {
+        if (!b->matches(c)) continue;
+        lb::lb_outcome o = b->on_bypass(a.p, c, t);
+        if (o.k != lb::lb_outcome::kind::drop) continue;
+        decision d;
+        d.v = verdict::reject;
+        d.why = reason::no_session;
+        break_context ctx;
+        ctx.cause = break_cause::asymmetric_nat;
+        const bool was_broken = c.broken;
+        log_->on_decision(c, i, a.p, a.dir, d, ctx);
+        if (!was_broken && c.broken && c.brk.cause == break_cause::asymmetric_nat) {
+          c.brk.hint = o.hint;
+          c.brk.fix_key = "forwarding";
+        }
+        sink_->on_verdict(a.p, names_[i], verdict::reject, "asymmetric-nat");
+        ++summary_.frames_dropped;
+        return false;
+      }
     }
     return true;
   }

@@ -244,6 +244,7 @@ inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, std::ui
   const std::uint16_t ff = rd16(p + 6);
   frag_info fi;
   fi.more = (ff & 0x2000) != 0;
+  out.df = (ff & 0x4000) != 0;
   fi.offset = (ff & 0x1fffu) * 8u;
   fi.fragment = fi.more || fi.offset != 0;
   if (fi.fragment) {
