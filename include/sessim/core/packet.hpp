@@ -61,6 +61,10 @@ struct packet_view {
   bool l4_header = true;       ///< the L4 header is in this frame (false for non-first fragments)
   bool synthetic = false;      ///< made by sessim (a keepalive), not a trace frame; frame is 0
   std::uint32_t frag_id = 0;   ///< IPv4 identification / IPv6 fragment id (when fragment)
+  std::uint32_t frag_offset = 0;  ///< fragment: where its data starts in the datagram's fragmentable part
+  std::uint32_t frag_end = 0;     ///< fragment: where its data ends (offset + data bytes)
+  bool frag_more = false;      ///< fragment: more-fragments flag (false on the last fragment)
+  std::uint16_t udp_len = 0;   ///< UDP length field
   std::uint8_t tos = 0;        ///< IPv4 TOS / IPv6 traffic class
   std::uint8_t ttl = 0;        ///< IPv4 TTL / IPv6 hop limit
 
@@ -77,6 +81,7 @@ struct packet_view {
   bool icmp_error = false;     ///< an ICMP error; inner is the key of the quoted packet
   bool has_inner = false;      ///< inner holds a quoted key
   flow_key inner;              ///< the quoted packet's directional key (as sent by its source)
+  std::uint8_t inner_icmp_type = 0;  ///< the quoted packet's ICMP type (when inner.proto is ICMP)
 
   // L7 (TCP payload starting with an HTTP/1.x request or a TLS ClientHello; see lb/l7.hpp)
   lb::l7_fields l7;            ///< Host/SNI, path, one X-*/Cookie header; status cut when the snap length cut it

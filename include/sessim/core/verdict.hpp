@@ -42,6 +42,7 @@ enum class reason : std::uint8_t {
   icmp_no_request,  ///< ICMP reply with no live request
   icmp_no_session,  ///< ICMP error quoting no live session
   table_full,     ///< no room for a new session
+  icmp_bad_destination,  ///< ICMP error about a live session not addressed to the quoted packet's source
   count_
 };
 
@@ -51,7 +52,8 @@ inline constexpr std::string_view reason_name(reason r) {
                                     "ignored",      "related",       "untracked",       "fragment",
                                     "not-ip",       "no-session",    "invalid-new",     "invalid-flags",
                                     "invalid-state", "seq-over-window", "ack-over-window", "invalid-rst",
-                                    "icmp-no-request", "icmp-no-session", "table-full"};
+                                    "icmp-no-request", "icmp-no-session", "table-full",
+                                    "icmp-bad-destination"};
   return n[static_cast<std::size_t>(r)];
 }
 

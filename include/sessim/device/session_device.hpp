@@ -312,8 +312,10 @@ class session_device {
     const icmp_kind ik = classify_icmp(p);
     if (ik == icmp_kind::error) {
       int dir = 0;
-      flow_key inner = quoted_tracking_key(p);
-      if (p.has_inner && table_.find(inner, dir)) {
+      flow_key inner;
+      if (quoted_tracking_key(p, inner) && table_.find(inner, dir)) {
+        // nf_conntrack_inet_error: the error must be addressed to the quoted packet's source.
+        if (p.key.dst != p.inner.src) return drop(reason::icmp_bad_destination);
         decision d;
         d.why = reason::related;
         return d;

@@ -81,6 +81,8 @@ struct device_config {
   table_full_policy table_full = table_full_policy::early_drop;
   sim_time udp_stream_after = seconds(2);  ///< udp.stream_after: replied traffic after this → stream
   bool icmp_reply_needs_request = true;    ///< echo replies without a live request are invalid
+  sim_time frag_timeout = seconds(30);     ///< ip.frag_timeout: IPv4 reassembly timeout (Linux ipfrag_time)
+  sim_time frag6_timeout = seconds(60);    ///< ip.frag6_timeout: IPv6 reassembly timeout (nf_conntrack_frag6_timeout)
   tcp_model model = tcp_model::conntrack;
 
   /// Timeout of a slot.
@@ -202,6 +204,17 @@ inline const std::vector<config_key>& config_keys() {
                    c.udp_stream_after = seconds(s);
                  },
                  [](const device_config& c) { return format_seconds(c.udp_stream_after); }});
+    auto frag_key = [](std::string_view name, sim_time device_config::*field) {
+      return config_key{name, "seconds an incomplete fragmented datagram is held before its fragments are dropped",
+                        [name, field](device_config& c, std::string_view v) {
+                          double s = detail::parse_number(name, v);
+                          if (s <= 0) throw config_error(fmt::format("bad value '{}' for {}: timeout must be > 0", v, name));
+                          c.*field = seconds(s);
+                        },
+                        [field](const device_config& c) { return format_seconds(c.*field); }};
+    };
+    k.push_back(frag_key("ip.frag_timeout", &device_config::frag_timeout));
+    k.push_back(frag_key("ip.frag6_timeout", &device_config::frag6_timeout));
     return k;
   }();
   return keys;

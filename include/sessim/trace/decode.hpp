@@ -80,10 +80,12 @@ inline bool quoted_ports(std::uint8_t proto, const std::uint8_t* p, std::uint32_
   }
 }
 
-/// Decodes the IP packet quoted by an ICMP error into its directional key.
+/// Decodes the IP packet quoted by an ICMP error into its directional key (and, when it is an
+/// ICMP message, its type: conntrack keys a quoted echo reply differently from a request).
 inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t vlan,
-                         flow_key& inner) {
+                         flow_key& inner, std::uint8_t& icmp_type) {
   inner = flow_key{};
+  icmp_type = 0;
   inner.vlan = vlan;
   if (n < 1) return false;
   const unsigned ver = q[0] >> 4;
@@ -95,6 +97,7 @@ inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t v
     inner.proto = q[9];
     inner.src = ip_addr::v4(q + 12);
     inner.dst = ip_addr::v4(q + 16);
+    if (inner.proto == 1 && n > ihl) icmp_type = q[ihl];
     return quoted_ports(inner.proto, q + ihl, n - ihl, inner.sport, inner.dport);
   }
   if (ver == 6) {
@@ -120,6 +123,7 @@ inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t v
     }
     inner.proto = nh;
     if (off > n) return false;
+    if (nh == 58 && n > off) icmp_type = q[off];
     return quoted_ports(nh, q + off, n - off, inner.sport, inner.dport);
   }
   return false;
@@ -146,6 +150,11 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
                              fragment_cache& frags) {
   out.l4_len = l4_len;
   out.key.proto = proto;
+  if (fi.fragment) {
+    out.frag_offset = fi.offset;
+    out.frag_end = fi.offset + fi.l4_start + l4_len;
+    out.frag_more = fi.more;
+  }
   if (fi.fragment && fi.offset != 0) {
     // Non-first fragment: no L4 header; the key comes from the first fragment.
     out.l4_header = false;
@@ -189,6 +198,10 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
     case 17:
       if (l4_len < 8) return skip_reason::bad_l4;
       if (cap < 8) return skip_reason::truncated_l4;
+      // udp_error(): a length field below the header or beyond the datagram is invalid. A
+      // fragment is checked against the whole datagram, when it is reassembled.
+      out.udp_len = rd16(l4 + 4);
+      if (!fi.fragment && (out.udp_len < 8 || out.udp_len > l4_len)) return skip_reason::bad_l4;
       out.key.sport = rd16(l4);
       out.key.dport = rd16(l4 + 2);
       hdr_len = 8;
@@ -204,7 +217,7 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
         out.key.sport = out.key.dport = rd16(l4 + 4);
       } else if (v4 ? icmp4_is_error(l4[0]) : icmp6_is_error(l4[0])) {
         out.icmp_error = true;
-        out.has_inner = decode_quote(l4 + 8, cap - 8, out.key.vlan, out.inner);
+        out.has_inner = decode_quote(l4 + 8, cap - 8, out.key.vlan, out.inner, out.inner_icmp_type);
       }
       hdr_len = 8;
       break;
