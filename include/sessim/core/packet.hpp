@@ -83,6 +83,15 @@ struct packet_view {
   flow_key inner;              ///< the quoted packet's directional key (as sent by its source)
   std::uint8_t inner_icmp_type = 0;  ///< the quoted packet's ICMP type (when inner.proto is ICMP)
 
+  // SCTP (nf_conntrack_proto_sctp.c looks at the common header and every chunk header)
+  std::uint32_t sctp_vtag = 0;       ///< verification tag
+  std::uint32_t sctp_init_tag = 0;   ///< initiate tag of an INIT / INIT ACK chunk
+  std::uint16_t sctp_chunk_map = 0;  ///< bit t (t < 15): a chunk of type t is present; bit 15: a type >= 15
+  std::uint8_t sctp_nchunks = 0;     ///< control chunks kept in sctp_chunks (in order, at most 4)
+  bool sctp_bad = false;             ///< chunk layout conntrack rejects (do_basic_checks), or no chunk
+  std::array<std::uint8_t, 4> sctp_chunks{};       ///< types of the chunks that can change state
+  std::array<std::uint8_t, 4> sctp_chunk_flags{};  ///< their flags bytes
+
   // L7 (TCP payload starting with an HTTP/1.x request or a TLS ClientHello; see lb/l7.hpp)
   lb::l7_fields l7;            ///< Host/SNI, path, one X-*/Cookie header; status cut when the snap length cut it
 
