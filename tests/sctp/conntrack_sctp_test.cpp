@@ -42,9 +42,11 @@ os::bytes cat(std::initializer_list<os::bytes> parts) {
   return out;
 }
 
+using settings = std::vector<std::pair<const char*, const char*>>;
+
 struct fixture {
   session_device d;
-  explicit fixture(std::vector<std::pair<const char*, const char*>> sets = {}, const char* preset = "linux")
+  explicit fixture(settings sets = {}, const char* preset = "linux")
       : d("fw", [&] {
           device_config c = find_preset(preset).make();
           for (auto& [k, v] : sets) apply_setting(c, k, v);
@@ -139,7 +141,7 @@ TEST(conntrack_sctp, out_of_the_blue_packets) {
 // misc-edge with nf_conntrack_sctp_timeout_established=10: the association expires, and the
 // closing chunks 15 s later meet no entry (kernel: frames 53-57 of synth-miscedge-sctp10-l1).
 TEST(conntrack_sctp, after_expiry) {
-  fixture f({{"sctp.established", "10"}});
+  fixture f(settings{{"sctp.established", "10"}});
   f.feed(c2s(0, os::init_chunk(1, ctag, 100)), 0.200);
   f.feed(s2c(ctag, os::init_chunk(2, stag, 200)), 0.201);
   f.feed(c2s(stag, os::chunk(10, os::str("cookie12"))), 0.202);
@@ -178,10 +180,10 @@ TEST(conntrack_sctp, chunk_order_checked_on_an_existing_association) {
 }
 
 TEST(conntrack_sctp, generic_without_tracking) {
-  fixture f({}, "pf");  // sctp.track = 0: one generic session per port pair, everything accepted
+  fixture f(settings{}, "pf");  // sctp.track = 0: one generic session per port pair, everything accepted
   EXPECT_EQ(vr(f.feed(c2s(0x44444444, os::data_chunk(500, os::str("midstream!")), 53002), 0)), "forward new");
   EXPECT_EQ(vr(f.feed(s2c(0x55555555, os::sack_chunk(500), 53002), 0.1)), "forward established");
   EXPECT_EQ(vr(f.feed(c2s(0x33333333, os::data_chunk(1, os::str("x")), 53002), 0.2)), "forward established");
-  fixture g({{"sctp.track", "0"}});
+  fixture g(settings{{"sctp.track", "0"}});
   EXPECT_EQ(vr(g.feed(c2s(0x44444444, os::data_chunk(500, os::str("midstream!")), 53002), 0)), "forward new");
 }

@@ -232,8 +232,8 @@ inline const std::vector<config_key>& config_keys() {
                    c.udp_stream_after = seconds(s);
                  },
                  [](const device_config& c) { return format_seconds(c.udp_stream_after); }});
-    auto frag_key = [](std::string_view name, sim_time device_config::*field) {
-      return config_key{name, "seconds an incomplete fragmented datagram is held before its fragments are dropped",
+    auto frag_key = [](std::string_view name, std::string_view help, sim_time device_config::*field) {
+      return config_key{name, help,
                         [name, field](device_config& c, std::string_view v) {
                           double s = detail::parse_number(name, v);
                           if (s <= 0) throw config_error(fmt::format("bad value '{}' for {}: timeout must be > 0", v, name));
@@ -241,8 +241,10 @@ inline const std::vector<config_key>& config_keys() {
                         },
                         [field](const device_config& c) { return format_seconds(c.*field); }};
     };
-    k.push_back(frag_key("ip.frag_timeout", &device_config::frag_timeout));
-    k.push_back(frag_key("ip.frag6_timeout", &device_config::frag6_timeout));
+    k.push_back(frag_key("ip.frag_timeout", "seconds an incomplete fragmented IPv4 datagram is held before its fragments are dropped",
+                         &device_config::frag_timeout));
+    k.push_back(frag_key("ip.frag6_timeout", "seconds an incomplete fragmented IPv6 datagram is held before its fragments are dropped",
+                         &device_config::frag6_timeout));
     k.push_back({"sctp.track", "1: track SCTP with conntrack's state machine and verification tags (sctp.* timeouts); 0: SCTP is a generic protocol",
                  [](device_config& c, std::string_view v) { c.sctp_tracking = detail::parse_bool("sctp.track", v); },
                  [](const device_config& c) { return std::string(c.sctp_tracking ? "1" : "0"); }});
