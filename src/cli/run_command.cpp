@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -45,6 +47,7 @@ class tee_sink final : public replay_sink {
   }
   void on_verdict(const packet_view& p, std::string_view device, verdict v, std::string_view why) override {
     if (!started_) { base_ = p.ts; started_ = true; }
+    if (!held_.empty() && (v == verdict::drop || v == verdict::reject)) held_.erase(p.frame);
     if (verdicts_)
       fmt::print(*verdicts_, "{},{},{},{},{}\n", p.frame, format_rel_time(p.ts, base_), device, verdict_name(v), why);
     if (progress_ && !p.synthetic && p.frame != last_frame_ && p.frame % 1000000 == 0)
@@ -52,14 +55,27 @@ class tee_sink final : public replay_sink {
     last_frame_ = p.frame;
     w_.on_verdict(p, device, v, why);
   }
+  void on_held(const packet_view& p) override {
+    if (!pcap_) return;  // keep the bytes of a fragment the replay delivers later
+    const raw_frame& f = reader_.raw();
+    held_[p.frame] = held_frame{std::vector<std::uint8_t>(f.data, f.data + f.caplen), f.wire_len};
+  }
   void on_rewrite(const packet_view& p, const lb::rewrite& r) override {
     rw_ = r;
     rw_frame_ = p.frame;
   }
   void on_delivered(const packet_view& p) override {
+    raw_frame f = reader_.raw();
+    held_frame kept;
+    if (auto it = held_.empty() ? held_.end() : held_.find(p.frame); it != held_.end() && !p.synthetic) {  // a held fragment
+      kept = std::move(it->second);
+      held_.erase(it);
+      f.data = kept.bytes.data();
+      f.caplen = static_cast<std::uint32_t>(kept.bytes.size());
+      f.wire_len = kept.wire_len;
+    }
     if (pcap_ && !p.synthetic && rw_frame_ == p.frame && p.frame) {  // a load balancer's server-side view
       rw_frame_ = 0;
-      const raw_frame& f = reader_.raw();
       std::uint32_t wire = f.wire_len;
       if (!rw_.local) {
         auto bytes = lb::apply_rewrite(rw_, p, f.data, f.caplen, wire);
@@ -73,7 +89,6 @@ class tee_sink final : public replay_sink {
       if (!frame.empty())
         pcap_->write(p.ts, frame.data(), static_cast<std::uint32_t>(frame.size()), static_cast<std::uint32_t>(frame.size()));
     } else if (pcap_) {
-      const raw_frame& f = reader_.raw();
       pcap_->write(p.ts, f.data, f.caplen, f.wire_len);
     }
     w_.on_delivered(p);
@@ -103,6 +118,11 @@ class tee_sink final : public replay_sink {
   std::uint64_t last_frame_ = 0;
   lb::rewrite rw_;
   std::uint64_t rw_frame_ = 0;
+  struct held_frame {
+    std::vector<std::uint8_t> bytes;
+    std::uint32_t wire_len = 0;
+  };
+  std::map<std::uint64_t, held_frame> held_;  ///< frames the replay holds (fragments), by frame number
 };
 
 }  // namespace

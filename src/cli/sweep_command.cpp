@@ -123,7 +123,7 @@ std::string param_unit(const std::string& key) {
   const std::string k = bare_key(key);
   for (std::size_t i = 0; i < timeout_slot_count; ++i)
     if (k == timeout_key(static_cast<timeout_slot>(i))) return "s";
-  if (k == "udp.stream_after" || k == "sync.latency" || k == "sync.jitter" || k == "redirect.latency") return "s";
+  if (k == "udp.stream_after" || k == "ip.frag_timeout" || k == "ip.frag6_timeout" || k == "sync.latency" || k == "sync.jitter" || k == "redirect.latency") return "s";
   if (k == "table.capacity") return "sessions";
   if (k == "tcp.max_retrans_count") return "retransmissions";
   if (k == "sync.loss") return "probability";

@@ -99,7 +99,7 @@ def oracle_args(a):
     return out
 
 
-def sessim_settings(kres, speedup):
+def sessim_settings(kres, speedup, sysctls=()):
     s = kres["settings"]
     eff = s["timeouts_effective_capture_s"]
     sets = []
@@ -109,6 +109,11 @@ def sessim_settings(kres, speedup):
     sets.append("udp.stream_after=%s" % fmt_num(2 * speedup))
     sets.append("tcp.loose=%d" % s["loose"])
     sets.append("tcp.be_liberal=%d" % s["be_liberal"])
+    # SCTP timeouts set with --sysctl nf_conntrack_sctp_timeout_STATE=N (kernel seconds).
+    for kv in sysctls:
+        name, _, val = kv.partition("=")
+        if name.startswith("nf_conntrack_sctp_timeout_"):
+            sets.append("sctp.%s=%s" % (name[len("nf_conntrack_sctp_timeout_"):], fmt_num(float(val) * speedup)))
     return sets
 
 
@@ -337,7 +342,7 @@ def main():
     fix_duplicates(kres["packets"])
     fix_rewritten(kres)
     speedup = float(kres["settings"]["speedup"])
-    sets = sessim_settings(kres, speedup)
+    sets = sessim_settings(kres, speedup, a.sysctl)
     sres = run_sessim(a, capture, sets)
 
     eff = kres["settings"]["timeouts_effective_capture_s"]

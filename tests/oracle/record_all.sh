@@ -131,4 +131,5 @@ run synth-unack-e600-mr100  synth:unack --established 600 --timeout tcp_max_retr
 run synth-tcptimers-mr20-u25-l1 synth:tcp-timers --established 130 --timeout tcp_unacknowledged=25 --timeout tcp_max_retrans=20 --loose 1 --speedup 1
 run synth-fragedge-e10-l0   synth:frag-edge --established 10 --loose 0 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-fragedge-e10-l1   synth:frag-edge --established 10 --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
+run synth-sctpedge-l1       synth:sctp-edge --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 exit $rc

@@ -628,11 +628,73 @@ inline capture unack() {
   return k;
 }
 
+/// SCTP corners beyond misc-edge: an association first seen by its HEARTBEAT, an INIT ACK
+/// retransmitted with another tag, out-of-the-blue chunks, an ABORT, chunk bundles conntrack
+/// rejects, SHUTDOWN COMPLETE with the T bit, DATA after the association closed (run with
+/// --client-net 192.0.2.0/24 --server-net 198.51.100.0/24).
+inline capture sctp_edge() {
+  capture k;
+  const std::uint32_t C = ip4("192.0.2.10"), S = ip4("198.51.100.20");
+  auto cat = [](std::initializer_list<bytes> parts) {
+    bytes out;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+  };
+  bytes tsn1;
+  app32(tsn1, 1);
+  // S3: association seen first by its HEARTBEAT; DATA with another tag
+  const std::uint32_t X = 0xaaaa0001, Y = 0xbbbb0001, Z = 0xcccc0001;
+  k.add(0, sctp(C, S, 53010, 3868, X, chunk(4, str("hbinfo12"))));
+  k.add(ms(1), sctp(S, C, 3868, 53010, Y, chunk(5, str("hbinfo12"))));
+  k.add(ms(2), sctp(C, S, 53010, 3868, X, data_chunk(1, str("after heartbeat"))));
+  k.add(ms(3), sctp(S, C, 3868, 53010, Y, sack_chunk(1)));
+  k.add(ms(4), sctp(C, S, 53010, 3868, Z, data_chunk(2, str("wrong tag"))));
+  // S4: INIT ACK retransmitted with another tag; COOKIE ECHO with the old, then the new tag
+  const std::uint32_t CT = 0x11110002, T1 = 0x22220002, T2 = 0x33330002;
+  k.add(ms(100), sctp(C, S, 53011, 3868, 0, init_chunk(1, CT, 100)));
+  k.add(ms(101), sctp(S, C, 3868, 53011, CT, init_chunk(2, T1, 200)));
+  k.add(ms(102), sctp(S, C, 3868, 53011, CT, init_chunk(2, T2, 200)));
+  k.add(ms(103), sctp(C, S, 53011, 3868, T1, chunk(10, str("cookie12"))));
+  k.add(ms(104), sctp(C, S, 53011, 3868, T2, chunk(10, str("cookie12"))));
+  k.add(ms(105), sctp(S, C, 3868, 53011, CT, chunk(11, {})));
+  k.add(ms(106), sctp(C, S, 53011, 3868, T2, data_chunk(100, str("hello"))));
+  // S5: out-of-the-blue ABORT, COOKIE ACK, INIT with a tag, INIT bundled with DATA, ERROR (creates
+  // an entry); an association aborted by the server, then a new INIT on the same ports
+  const std::uint32_t CT3 = 0x11110003, ST3 = 0x22220003;
+  k.add(ms(200), sctp(C, S, 53012, 3868, ST3, chunk(6, {})));
+  k.add(ms(201), sctp(C, S, 53012, 3868, ST3, chunk(11, {})));
+  k.add(ms(202), sctp(C, S, 53012, 3868, ST3, init_chunk(1, CT3, 1)));
+  k.add(ms(203), sctp(C, S, 53012, 3868, 0, cat({init_chunk(1, CT3, 1), data_chunk(1, str("x"))})));
+  k.add(ms(204), sctp(C, S, 53012, 3868, 0, chunk(9, bytes{0, 1, 0, 4})));
+  k.add(ms(205), sctp(C, S, 53013, 3868, 0, init_chunk(1, CT3, 1)));
+  k.add(ms(206), sctp(S, C, 3868, 53013, CT3, chunk(6, {})));
+  k.add(ms(207), sctp(C, S, 53013, 3868, 0, init_chunk(1, CT3 + 1, 1)));
+  // S6: association; DATA + COOKIE ECHO bundle; DATA + SACK; shutdown with SHUTDOWN COMPLETE
+  // carrying the peer's tag and the T bit; DATA after close
+  const std::uint32_t CT4 = 0x11110004, ST4 = 0x22220004;
+  k.add(ms(300), sctp(C, S, 53014, 3868, 0, init_chunk(1, CT4, 1)));
+  k.add(ms(301), sctp(S, C, 3868, 53014, CT4, init_chunk(2, ST4, 1)));
+  k.add(ms(302), sctp(C, S, 53014, 3868, ST4, chunk(10, str("cookie12"))));
+  k.add(ms(303), sctp(S, C, 3868, 53014, CT4, chunk(11, {})));
+  k.add(ms(304), sctp(C, S, 53014, 3868, ST4, cat({data_chunk(1, str("x")), chunk(10, str("cookie12"))})));
+  k.add(ms(305), sctp(C, S, 53014, 3868, ST4, cat({data_chunk(2, str("y")), sack_chunk(1)})));
+  k.add(ms(306), sctp(C, S, 53014, 3868, ST4, chunk(7, tsn1)));
+  k.add(ms(307), sctp(S, C, 3868, 53014, CT4, chunk(8, {})));
+  k.add(ms(308), sctp(C, S, 53014, 3868, CT4, chunk(14, {}, 1)));
+  k.add(ms(309), sctp(C, S, 53014, 3868, ST4, data_chunk(3, str("after close"))));
+  // S7: an INIT whose association is never answered: COOKIE_WAIT is never reached, CLOSED (10 s)
+  // expires; the INIT retransmitted 12 s later creates a new entry
+  k.add(sec(1), sctp(C, S, 53015, 3868, 0, init_chunk(1, 0x11110005, 1)));
+  k.add(sec(13), sctp(C, S, 53015, 3868, 0, init_chunk(1, 0x11110005, 1)));
+  k.add(sec(13) + ms(1), sctp(S, C, 3868, 53015, 0x11110005, init_chunk(2, 0x22220005, 1)));
+  return k;
+}
+
 /// Every synthetic capture by name.
 inline const std::map<std::string, std::function<capture()>>& all() {
   static const std::map<std::string, std::function<capture()>> m = {
       {"tcp-edge", tcp_edge}, {"tcp-timers", tcp_timers}, {"misc-edge", misc_edge}, {"unack", unack},
-      {"frag-edge", frag_edge}};
+      {"frag-edge", frag_edge}, {"sctp-edge", sctp_edge}};
   return m;
 }
 

@@ -682,6 +682,43 @@ TEST(decode_frame, icmp_port_unreachable_quotes_udp) {
   EXPECT_EQ(te.p.inner.vlan, 12);
 }
 
+TEST(decode_frame, quoted_icmp_keeps_its_type) {
+  // Fragmentation needed about an echo reply (type 0), and an ICMPv6 error about an echo reply (129).
+  bytes reply = ipv4(1, b_ip, a_ip, icmp(0, 0, 0x4343, 1, zeros(8)));
+  auto d = run(linktype::raw, ipv4(1, a_ip, b_ip, icmp(3, 4, 0, 1200, reply)));
+  ASSERT_EQ(d.why, skip_reason::none);
+  ASSERT_TRUE(d.p.has_inner);
+  EXPECT_EQ(d.p.inner.proto, 1);
+  EXPECT_EQ(d.p.inner_icmp_type, 0);
+  EXPECT_EQ(d.p.inner.sport, 0x4343);
+  bytes reply6 = ipv6(58, 2, 1, icmp(129, 0, 0x0abc, 1, zeros(8)));
+  auto d6 = run(linktype::raw, ipv6(58, 1, 2, icmp(1, 4, 0, 0, reply6)));
+  ASSERT_EQ(d6.why, skip_reason::none);
+  ASSERT_TRUE(d6.p.has_inner);
+  EXPECT_EQ(d6.p.inner_icmp_type, 129);
+  EXPECT_EQ(d6.p.inner.sport, 0x0abc);
+}
+
+TEST(decode_frame, udp_length_field_checked_like_udp_error) {
+  // nf_conntrack_proto_udp.c udp_error(): length field > datagram or < 8 is malformed; a length
+  // field below the datagram (trailing bytes) but >= 8 is accepted.
+  auto with_len = [](bytes u, std::uint16_t len) { put16(u, 4, len); return u; };
+  const bytes u = udp(52001, 7, bytes(10, 'm'));  // 18 bytes
+  for (bool v6 : {false, true}) {
+    auto frame = [&](const bytes& l4) { return v6 ? ipv6(17, 1, 2, l4) : ipv4(17, a_ip, b_ip, l4); };
+    EXPECT_EQ(run(linktype::raw, frame(u)).why, skip_reason::none) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(with_len(u, 60))).why, skip_reason::bad_l4) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(with_len(u, 19))).why, skip_reason::bad_l4) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(with_len(u, 4))).why, skip_reason::bad_l4) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(with_len(u, 7))).why, skip_reason::bad_l4) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(with_len(u, 12))).why, skip_reason::none) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(with_len(u, 8))).why, skip_reason::none) << v6;
+  }
+  // Checked against the IP length, not the captured bytes: a snapped datagram is fine.
+  const bytes big = ipv4(17, a_ip, b_ip, udp(1, 2, bytes(200, 'x')));
+  EXPECT_EQ(run(linktype::raw, big, 60).why, skip_reason::none);
+}
+
 TEST(decode_frame, icmpv6_echo_and_error) {
   auto e = run(linktype::raw, ipv6(58, 1, 2, icmp(128, 0, 0x0abc, 1, zeros(16))));
   ASSERT_EQ(e.why, skip_reason::none);

@@ -62,6 +62,10 @@ struct packet_view {
   bool synthetic = false;      ///< made by sessim (a keepalive), not a trace frame; frame is 0
   bool df = false;             ///< IPv4 don't-fragment bit (IPv6: routers never fragment; not set here)
   std::uint32_t frag_id = 0;   ///< IPv4 identification / IPv6 fragment id (when fragment)
+  std::uint32_t frag_offset = 0;  ///< fragment: where its data starts in the datagram's fragmentable part
+  std::uint32_t frag_end = 0;     ///< fragment: where its data ends (offset + data bytes)
+  bool frag_more = false;      ///< fragment: more-fragments flag (false on the last fragment)
+  std::uint16_t udp_len = 0;   ///< UDP length field
   std::uint8_t tos = 0;        ///< IPv4 TOS / IPv6 traffic class
   std::uint8_t ttl = 0;        ///< IPv4 TTL / IPv6 hop limit
 
@@ -78,6 +82,16 @@ struct packet_view {
   bool icmp_error = false;     ///< an ICMP error; inner is the key of the quoted packet
   bool has_inner = false;      ///< inner holds a quoted key
   flow_key inner;              ///< the quoted packet's directional key (as sent by its source)
+  std::uint8_t inner_icmp_type = 0;  ///< the quoted packet's ICMP type (when inner.proto is ICMP)
+
+  // SCTP (nf_conntrack_proto_sctp.c looks at the common header and every chunk header)
+  std::uint32_t sctp_vtag = 0;       ///< verification tag
+  std::uint32_t sctp_init_tag = 0;   ///< initiate tag of an INIT / INIT ACK chunk
+  std::uint16_t sctp_chunk_map = 0;  ///< bit t (t < 15): a chunk of type t is present; bit 15: a type >= 15
+  std::uint8_t sctp_nchunks = 0;     ///< control chunks kept in sctp_chunks (in order, at most 4)
+  bool sctp_bad = false;             ///< chunk layout conntrack rejects (do_basic_checks), or no chunk
+  std::array<std::uint8_t, 4> sctp_chunks{};       ///< types of the chunks that can change state
+  std::array<std::uint8_t, 4> sctp_chunk_flags{};  ///< their flags bytes
 
   // L7 (TCP payload starting with an HTTP/1.x request or a TLS ClientHello; see lb/l7.hpp)
   lb::l7_fields l7;            ///< Host/SNI, path, one X-*/Cookie header; status cut when the snap length cut it

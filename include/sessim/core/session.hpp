@@ -10,6 +10,7 @@
 #include "sessim/core/flow_key.hpp"
 #include "sessim/core/time.hpp"
 #include "sessim/policy/device_config.hpp"
+#include "sessim/sctp/track.hpp"
 #include "sessim/tcp/track.hpp"
 
 namespace sessim {
@@ -61,6 +62,7 @@ static_assert(sizeof(packed_key) == 40);
 /// Per-protocol tracking data.
 union l4_track {
   tcp::tcp_track tcp;  ///< TCP: conntrack's window and state tracking
+  sctp::sctp_track sctp;  ///< SCTP: conntrack's state and verification tags (sctp.track = 1)
   struct {
     std::uint32_t created[2];  ///< UDP: creation time, ns, as two words (keeps 4-byte alignment)
     sim_time get() const { return static_cast<sim_time>((std::uint64_t{created[1]} << 32) | created[0]); }

@@ -35,13 +35,15 @@ enum class reason : std::uint8_t {
   no_session,     ///< mid-stream packet, no session, policy drop/reject (or SYN-only filter)
   invalid_new,    ///< cannot create a session from this packet (FIN, RST, SYN/ACK without session)
   invalid_flags,  ///< impossible TCP flag combination
-  invalid_state,  ///< packet not valid in the session's TCP state
+  invalid_state,  ///< packet not valid in the session's TCP (or SCTP) state
   seq_over_window,  ///< data beyond the receiver's window
   ack_over_window,  ///< ACK for data never sent
   invalid_rst,    ///< RST with an unacceptable sequence number
   icmp_no_request,  ///< ICMP reply with no live request
   icmp_no_session,  ///< ICMP error quoting no live session
   table_full,     ///< no room for a new session
+  icmp_bad_destination,  ///< ICMP error about a live session not addressed to the quoted packet's source
+  bad_vtag,       ///< SCTP verification tag not the one the association expects
   count_
 };
 
@@ -51,7 +53,8 @@ inline constexpr std::string_view reason_name(reason r) {
                                     "ignored",      "related",       "untracked",       "fragment",
                                     "not-ip",       "no-session",    "invalid-new",     "invalid-flags",
                                     "invalid-state", "seq-over-window", "ack-over-window", "invalid-rst",
-                                    "icmp-no-request", "icmp-no-session", "table-full"};
+                                    "icmp-no-request", "icmp-no-session", "table-full",
+                                    "icmp-bad-destination", "bad-vtag"};
   return n[static_cast<std::size_t>(r)];
 }
 

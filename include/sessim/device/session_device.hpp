@@ -12,6 +12,7 @@
 #include "sessim/core/verdict.hpp"
 #include "sessim/device/tracking_key.hpp"
 #include "sessim/policy/device_config.hpp"
+#include "sessim/sctp/conntrack_sctp.hpp"
 #include "sessim/tcp/conntrack_tcp.hpp"
 
 namespace sessim {
@@ -328,8 +329,10 @@ class session_device {
     const icmp_kind ik = classify_icmp(p);
     if (ik == icmp_kind::error) {
       int dir = 0;
-      flow_key inner = quoted_tracking_key(p);
-      if (p.has_inner && table_.find(inner, dir)) {
+      flow_key inner;
+      if (quoted_tracking_key(p, inner) && table_.find(inner, dir)) {
+        // nf_conntrack_inet_error: the error must be addressed to the quoted packet's source.
+        if (p.key.dst != p.inner.src) return drop(reason::icmp_bad_destination);
         decision d;
         d.why = reason::related;
         return d;
@@ -344,12 +347,44 @@ class session_device {
     const flow_key k = tracking_key(p);
     int dir = 0;
     session* s = table_.find_hinted(k, dir, hint_);
-    if (s) {
-      hint_ = s;
-      return existing(*s, dir, p, now, on_end);
-    }
-    hint_ = nullptr;
+    hint_ = s;
+    if (p.key.proto == 132 && cfg_.sctp_tracking) return sctp_packet(s, dir, k, p, now, on_end);
+    if (s) return existing(*s, dir, p, now, on_end);
     return create(k, p, now, warm, on_end);
+  }
+
+  /// SCTP with conntrack's tracker: an existing association, or sctp_new() for a new one.
+  template <class F>
+  decision sctp_packet(session* s, int dir, const flow_key& k, const packet_view& p, sim_time now, F& on_end) {
+    decision d;
+    if (s) {
+      const std::uint8_t status_before = s->status, state_before = s->l4.sctp.state;
+      const timeout_slot slot_before = s->slot;
+      const sctp::sctp_outcome o = sctp::sctp_packet(s->l4.sctp, dir, false, p);
+      if (o.action == sctp::sctp_action::invalid) return drop(o.why);
+      if (dir == 1) s->status |= tcp::status::seen_reply;
+      if (o.assured) s->status |= tcp::status::assured;
+      if (o.action == sctp::sctp_action::accept) refresh(*s, o.slot, now);
+      d.dir = dir;
+      d.why = o.why;
+      d.changed = s->l4.sctp.state != state_before || s->status != status_before || s->slot != slot_before;
+      set_tracked(d, *s);
+      return d;
+    }
+    sctp::sctp_track t;
+    if (!sctp::sctp_new(t, p)) return drop(reason::invalid_new);
+    const sctp::sctp_outcome o = sctp::sctp_packet(t, 0, true, p);
+    if (o.action == sctp::sctp_action::invalid) return drop(o.why);
+    if (!make_room(k, now, on_end)) return drop(reason::table_full);
+    session& n = table_.insert(k);
+    n.status = static_cast<std::uint8_t>((k.src.v6 ? tcp::status::v6 : 0) | (o.assured ? tcp::status::assured : 0));
+    n.l4.sctp = t;
+    ++stats_.created;
+    refresh(n, o.slot, now);
+    d.created = true;
+    d.why = reason::new_session;
+    set_tracked(d, n);
+    return d;
   }
 
   template <class F>

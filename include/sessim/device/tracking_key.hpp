@@ -57,13 +57,28 @@ inline flow_key tracking_key(const packet_view& p) {
   return k;
 }
 
-/// The device key of the packet an ICMP error quotes (as its source sent it).
-inline flow_key quoted_tracking_key(const packet_view& p) {
-  flow_key k = p.inner;
-  if (k.proto == 1 || k.proto == 58) {  // quoted echo request: ports (id, request type)
-    k.dport = k.proto == 58 ? 128 : 8;
+/** The device key of the packet an ICMP error quotes (as its source sent it), into `k`; false
+ *  when conntrack could not look it up. A quoted ICMP query gets the key tracking_key() gives it
+ *  (request T: (id, T); reply: (request type, id)), which finds the same entry as conntrack's
+ *  inverted quoted tuple (nf_conntrack_inet_error); any other quoted ICMP type has no inverse
+ *  (nf_ct_invert_tuple fails): no session can match it. */
+inline bool quoted_tracking_key(const packet_view& p, flow_key& k) {
+  k = p.inner;
+  if (!p.has_inner) return false;
+  if (k.proto != 1 && k.proto != 58) return true;
+  const bool v6 = k.proto == 58;
+  const std::uint8_t t = p.inner_icmp_type;
+  const bool request = v6 ? (t == 128 || t == 139) : (t == 8 || t == 13 || t == 15 || t == 17);
+  if (request) {
+    k.dport = t;  // sport holds the identifier
+    return true;
   }
-  return k;
+  if (const std::uint8_t req = icmp_request_for_reply(v6, t)) {
+    k.dport = k.sport;
+    k.sport = req;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace sessim

@@ -34,6 +34,14 @@ enum class timeout_slot : std::uint8_t {
   udp_stream,
   icmp,
   generic,
+  sctp_closed,        ///< SCTP slots: one per conntrack SCTP state (sctp.track = 1)
+  sctp_cookie_wait,
+  sctp_cookie_echoed,
+  sctp_established,
+  sctp_shutdown_sent,
+  sctp_shutdown_recd,
+  sctp_shutdown_ack_sent,
+  sctp_heartbeat_sent,
   count_
 };
 inline constexpr std::size_t timeout_slot_count = static_cast<std::size_t>(timeout_slot::count_);
@@ -44,8 +52,27 @@ inline constexpr std::string_view timeout_key(timeout_slot s) {
       "tcp.syn_sent",  "tcp.syn_recv",    "tcp.established", "tcp.fin_wait",
       "tcp.close_wait", "tcp.last_ack",   "tcp.time_wait",   "tcp.close",
       "tcp.syn_sent2", "tcp.max_retrans", "tcp.unacknowledged", "udp.timeout",
-      "udp.stream",    "icmp.timeout",    "generic.timeout"};
+      "udp.stream",    "icmp.timeout",    "generic.timeout", "sctp.closed",
+      "sctp.cookie_wait", "sctp.cookie_echoed", "sctp.established", "sctp.shutdown_sent",
+      "sctp.shutdown_recd", "sctp.shutdown_ack_sent", "sctp.heartbeat_sent"};
   return names[static_cast<std::size_t>(s)];
+}
+
+/// Default timeouts: 0 (each preset sets its own) except the SCTP slots, which every preset
+/// inherits from Linux (nf_conntrack_proto_sctp.c sctp_timeouts[]): they only matter with
+/// sctp.track = 1.
+inline std::array<sim_time, timeout_slot_count> default_timeouts() {
+  std::array<sim_time, timeout_slot_count> t{};
+  auto set = [&](timeout_slot s, double v) { t[static_cast<std::size_t>(s)] = seconds(v); };
+  set(timeout_slot::sctp_closed, 10);
+  set(timeout_slot::sctp_cookie_wait, 3);
+  set(timeout_slot::sctp_cookie_echoed, 3);
+  set(timeout_slot::sctp_established, 210);
+  set(timeout_slot::sctp_shutdown_sent, 3);
+  set(timeout_slot::sctp_shutdown_recd, 3);
+  set(timeout_slot::sctp_shutdown_ack_sent, 3);
+  set(timeout_slot::sctp_heartbeat_sent, 30);
+  return t;
 }
 
 /// What a device does with a TCP packet that matches no session and is not a SYN.
@@ -70,7 +97,7 @@ enum class tcp_model : std::uint8_t {
 /// All settings of one session device.
 struct device_config {
   std::string preset = "linux";         ///< preset this config started from
-  std::array<sim_time, timeout_slot_count> timeouts{};
+  std::array<sim_time, timeout_slot_count> timeouts = default_timeouts();
   no_session_policy no_session = no_session_policy::pickup;
   bool be_liberal = false;              ///< tcp.be_liberal: no window checks
   bool strict_states = false;           ///< tcp.strict_states: conntrack's handshake order (ACK in SYN_SENT is invalid)
@@ -81,6 +108,9 @@ struct device_config {
   table_full_policy table_full = table_full_policy::early_drop;
   sim_time udp_stream_after = seconds(2);  ///< udp.stream_after: replied traffic after this → stream
   bool icmp_reply_needs_request = true;    ///< echo replies without a live request are invalid
+  sim_time frag_timeout = seconds(30);     ///< ip.frag_timeout: IPv4 reassembly timeout (Linux ipfrag_time)
+  sim_time frag6_timeout = seconds(60);    ///< ip.frag6_timeout: IPv6 reassembly timeout (nf_conntrack_frag6_timeout)
+  bool sctp_tracking = false;              ///< sctp.track: conntrack's SCTP state machine (else SCTP is generic)
   tcp_model model = tcp_model::conntrack;
 
   /// Timeout of a slot.
@@ -202,6 +232,22 @@ inline const std::vector<config_key>& config_keys() {
                    c.udp_stream_after = seconds(s);
                  },
                  [](const device_config& c) { return format_seconds(c.udp_stream_after); }});
+    auto frag_key = [](std::string_view name, std::string_view help, sim_time device_config::*field) {
+      return config_key{name, help,
+                        [name, field](device_config& c, std::string_view v) {
+                          double s = detail::parse_number(name, v);
+                          if (s <= 0) throw config_error(fmt::format("bad value '{}' for {}: timeout must be > 0", v, name));
+                          c.*field = seconds(s);
+                        },
+                        [field](const device_config& c) { return format_seconds(c.*field); }};
+    };
+    k.push_back(frag_key("ip.frag_timeout", "seconds an incomplete fragmented IPv4 datagram is held before its fragments are dropped",
+                         &device_config::frag_timeout));
+    k.push_back(frag_key("ip.frag6_timeout", "seconds an incomplete fragmented IPv6 datagram is held before its fragments are dropped",
+                         &device_config::frag6_timeout));
+    k.push_back({"sctp.track", "1: track SCTP with conntrack's state machine and verification tags (sctp.* timeouts); 0: SCTP is a generic protocol",
+                 [](device_config& c, std::string_view v) { c.sctp_tracking = detail::parse_bool("sctp.track", v); },
+                 [](const device_config& c) { return std::string(c.sctp_tracking ? "1" : "0"); }});
     return k;
   }();
   return keys;

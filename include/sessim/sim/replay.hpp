@@ -19,6 +19,7 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include "sessim/core/assert.hpp"
 #include "sessim/core/packet.hpp"
 #include "sessim/device/session_device.hpp"
 #include "sessim/lb/balancer.hpp"
@@ -41,6 +42,9 @@ class replay_sink {
   /// A device sent a RST (expiry) at time t.
   virtual void on_injected(sim_time /*t*/, std::string_view /*device*/, const injected_rst& /*r*/,
                            bool /*v6*/) {}
+  /// The replay holds this frame (an IP fragment waiting for the rest of its datagram); its
+  /// verdict and delivery come later, when a later frame is current.
+  virtual void on_held(const packet_view& /*p*/) {}
   /// A load balancer rewrote the frame about to be delivered (server-side view, lb/forwarding.hpp).
   virtual void on_rewrite(const packet_view& /*p*/, const lb::rewrite& /*r*/) {}
   /// A connection ended (or the trace did); called once per connection.
@@ -154,11 +158,11 @@ class replay {
     summary_.last_ts = p.ts;
     if (p.truncated) ++summary_.truncated;
     expire_held_fragments(p.ts);
-    if (why == skip_reason::ip_fragment) {
-      // A fragment that arrived before its datagram's first fragment: held as the kernel's
-      // reassembly would, and judged with the first fragment (or dropped after 30 s).
+    if (p.fragment && (why == skip_reason::none || why == skip_reason::ip_fragment)) {
+      // nf_defrag: the devices only see whole datagrams. Every fragment is held until its
+      // datagram is complete, then judged with it (or dropped after the reassembly timeout).
       run_until(p.ts, true);
-      held_.push_back(p);
+      hold_fragment(p);
       return;
     }
     if (why != skip_reason::none) {
@@ -167,24 +171,7 @@ class replay {
       return;
     }
     ++summary_.parsed;
-    int dir = 0;
-    const sim_time bound = p.ts + min_offset_;
-    run_until(bound, false);  // everything strictly before any arrival of this or a later frame
-    advance(bound);           // and the expiries due by then
-    if (p.ts - last_flush_ >= seconds(1)) {
-      log_->flush_idle(p.ts);
-      last_flush_ = p.ts;
-    }
-    conn_ref c = log_->on_packet_ref(p, trace_start_, dir);
-    const std::size_t path = choose_path(p, dir);
-    const sim_time offset = path == npos ? 0 : topo_.paths[path].offset;
-    arrival a{p, std::move(c), dir, path, 0, {}, 0};
-    if (simple_ || offset == min_offset_) {
-      run_until(p.ts + offset, true);  // events already due at the arrival time go first
-      process(a, p.ts + offset);
-    } else {
-      events_.schedule(p.ts + offset, sim_event{std::move(a)});
-    }
+    arrive(p, p.ts);
   }
 
   /// Ends the run: remaining events, then every connection; returns the totals.
@@ -431,6 +418,28 @@ class replay {
   }
 
   // ---- packets -------------------------------------------------------------------------------
+  /// Packet p reaches the topology at time `at` (its capture time, or when its datagram completed).
+  void arrive(const packet_view& p, sim_time at) {
+    int dir = 0;
+    const sim_time bound = at + min_offset_;
+    run_until(bound, false);  // everything strictly before any arrival of this or a later frame
+    advance(bound);           // and the expiries due by then
+    if (at - last_flush_ >= seconds(1)) {
+      log_->flush_idle(at);
+      last_flush_ = at;
+    }
+    conn_ref c = log_->on_packet_ref(p, trace_start_, dir);
+    const std::size_t path = choose_path(p, dir);
+    const sim_time offset = path == npos ? 0 : topo_.paths[path].offset;
+    arrival a{p, std::move(c), dir, path, 0, {}, 0};
+    if (simple_ || offset == min_offset_) {
+      run_until(at + offset, true);  // events already due at the arrival time go first
+      process(a, at + offset);
+    } else {
+      events_.schedule(at + offset, sim_event{std::move(a)});
+    }
+  }
+
   void skipped(const packet_view& p, skip_reason why) {
     ++summary_.skipped[static_cast<std::size_t>(why)];
     // A malformed IP/L4 header, or a fragment whose datagram can never be reassembled, is dropped
@@ -447,12 +456,6 @@ class replay {
 
   void process(arrival& a, sim_time t) {
     advance(t);
-    if (a.p.fragment && a.p.l4_header && !held_.empty()) {
-      verdicts_.clear();
-      process_route(a, t);
-      release_held_fragments(a.p);
-      return;
-    }
     process_route(a, t);
   }
 
@@ -499,7 +502,6 @@ class replay {
       if (d.v != verdict::forward) ctx = explain_drop(a, i, t, d);
       log_->on_decision(c, i, p, a.dir, d, ctx);
       sink_->on_verdict(p, names_[i], d.v, reason_name(d.why));
-      verdicts_.emplace_back(i, d.v);
       if (d.tracked && group_of_[i] != npos) after_tracked(i, p, c, d, t);
       if (d.v != verdict::forward) {
         ++summary_.frames_dropped;
@@ -564,33 +566,113 @@ class replay {
     return true;
   }
 
-  // ---- held fragments --------------------------------------------------------------------------
+  // ---- held fragments (nf_defrag) ----------------------------------------------------------------
   static bool same_datagram(const packet_view& a, const packet_view& b) {
     return a.frag_id == b.frag_id && a.key.src == b.key.src && a.key.dst == b.key.dst && a.key.vlan == b.key.vlan;
   }
 
-  /// The first fragment of a datagram arrived: its held fragments get its verdicts.
-  void release_held_fragments(const packet_view& first) {
-    for (auto it = held_.begin(); it != held_.end();) {
-      if (!same_datagram(*it, first)) { ++it; continue; }
-      ++summary_.parsed;
-      bool delivered = true;
-      for (auto [dev, v] : verdicts_) {
-        sink_->on_verdict(*it, names_[dev], v, "fragment");
-        if (v != verdict::forward) { delivered = false; ++summary_.frames_dropped; break; }
-      }
-      (void)delivered;  // the raw bytes of a held fragment are gone: not written to the output pcap
-      it = held_.erase(it);
+  /// Reassembly timeout of a datagram: the first device's ip.frag_timeout / ip.frag6_timeout.
+  sim_time frag_timeout(bool v6) const {
+    if (devices_.empty()) return seconds(v6 ? 60 : 30);
+    const device_config& c = devices_[0]->config();
+    return v6 ? c.frag6_timeout : c.frag_timeout;
+  }
+
+  /** Queues fragment p as ip_frag_queue / nf_ct_frag6_queue do: an exact duplicate is dropped;
+   *  an overlap, or an end that contradicts the last fragment, discards the whole datagram. When
+   *  the datagram is complete it is judged at p's time. */
+  void hold_fragment(const packet_view& p) {
+    auto it = held_.begin();
+    while (it != held_.end() && !same_datagram(it->frags.front(), p)) ++it;
+    if (it == held_.end()) {
+      const sim_time deadline = p.ts + frag_timeout(p.key.src.v6);
+      held_.push_back(held_datagram{deadline, 0, 0, 0, {}});
+      if (deadline < held_deadline_) held_deadline_ = deadline;
+      it = held_.end() - 1;
+    }
+    held_datagram& g = *it;
+    bool dup = false, bad = false;
+    for (const auto& f : g.frags) {
+      if (f.frag_offset == p.frag_offset && f.frag_end == p.frag_end) dup = true;
+      else if (p.frag_offset < f.frag_end && f.frag_offset < p.frag_end) bad = true;
+    }
+    if (!p.frag_more) bad = bad || (g.total != 0 && p.frag_end != g.total) || p.frag_end < g.max_end;
+    else bad = bad || (g.total != 0 && p.frag_end > g.total);
+    if (dup && !bad) {
+      skipped(p, skip_reason::ip_fragment);
+      return;
+    }
+    if (bad) {
+      std::vector<packet_view> frags = std::move(g.frags);
+      held_.erase(it);
+      for (const auto& f : frags) skipped(f, skip_reason::ip_fragment);
+      skipped(p, skip_reason::ip_fragment);
+      return;
+    }
+    sink_->on_held(p);
+    g.frags.push_back(p);
+    g.have += p.frag_end - p.frag_offset;
+    if (p.frag_end > g.max_end) g.max_end = p.frag_end;
+    if (!p.frag_more) g.total = p.frag_end;
+    if (g.total == 0 || g.have != g.total) return;
+    const std::uint32_t total = g.total;
+    std::vector<packet_view> frags = std::move(g.frags);
+    held_.erase(it);
+    judge_datagram(frags, total, p.ts);
+  }
+
+  /** A complete datagram, judged at time t: the devices see its first fragment's headers with
+   *  the whole datagram's L4 length (the reassembled packet); every other fragment follows that
+   *  verdict (reason `fragment`). Reported first fragment first, then in arrival order. */
+  void judge_datagram(std::vector<packet_view>& frags, std::uint32_t total, sim_time t) {
+    std::size_t first = 0;
+    while (first < frags.size() && frags[first].frag_offset != 0) ++first;
+    SESSIM_ASSERT(first < frags.size());
+    if (first == frags.size()) {  // cannot happen: complete coverage includes offset 0
+      for (const auto& f : frags) skipped(f, skip_reason::ip_fragment);
+      return;
+    }
+    packet_view r = frags[first];
+    const std::uint32_t l4_start = r.frag_end - r.l4_len;  // IPv6: extension headers after the fragment header
+    r.l4_len = total - l4_start;
+    // udp_error() / tcp_error() on the reassembled datagram.
+    if ((r.is_udp() && (r.udp_len < 8 || r.udp_len > r.l4_len)) || (r.is_tcp() && r.doff > r.l4_len)) {
+      skipped(frags[first], skip_reason::bad_l4);
+      for (std::size_t i = 0; i < frags.size(); ++i)
+        if (i != first) skipped(frags[i], skip_reason::bad_l4);
+      return;
+    }
+    summary_.parsed += frags.size();
+    arrive(r, t);
+    for (std::size_t i = 0; i < frags.size(); ++i) {
+      if (i == first) continue;
+      packet_view& f = frags[i];
+      f.key = r.key;
+      f.l4_header = false;
+      f.icmp_type = r.icmp_type;
+      f.icmp_code = r.icmp_code;
+      f.icmp_error = r.icmp_error;
+      f.has_inner = r.has_inner;
+      f.inner = r.inner;
+      f.inner_icmp_type = r.inner_icmp_type;
+      arrive(f, t);
     }
   }
 
-  /// Fragments held longer than the reassembly timeout (30 s, ipfrag_time) are dropped.
+  /// Fragments of datagrams not complete within the reassembly timeout are dropped.
   void expire_held_fragments(sim_time now) {
+    if (now < held_deadline_) return;
+    sim_time next = std::numeric_limits<sim_time>::max();
     for (auto it = held_.begin(); it != held_.end();) {
-      if (now != std::numeric_limits<sim_time>::max() && now - it->ts < seconds(30)) { ++it; continue; }
-      skipped(*it, skip_reason::ip_fragment);
+      if (now != std::numeric_limits<sim_time>::max() && it->deadline > now) {
+        if (it->deadline < next) next = it->deadline;
+        ++it;
+        continue;
+      }
+      for (const auto& f : it->frags) skipped(f, skip_reason::ip_fragment);
       it = held_.erase(it);
     }
+    held_deadline_ = next;
   }
 
   // ---- sync ----------------------------------------------------------------------------------
@@ -885,8 +967,16 @@ class replay {
   std::vector<pf_batch> pf_batches_;
   std::unique_ptr<connection_log> log_;
   replay_sink* sink_ = nullptr;
-  std::vector<packet_view> held_;                          ///< fragments waiting for their first
-  std::vector<std::pair<std::size_t, verdict>> verdicts_;  ///< the current packet's verdicts
+  /// A fragmented datagram being reassembled.
+  struct held_datagram {
+    sim_time deadline = 0;     ///< first fragment's arrival + reassembly timeout
+    std::uint32_t have = 0;    ///< data bytes held (fragments never overlap)
+    std::uint32_t total = 0;   ///< datagram length, once its last fragment is in (0: not yet)
+    std::uint32_t max_end = 0; ///< largest fragment end seen
+    std::vector<packet_view> frags;  ///< in arrival order
+  };
+  std::vector<held_datagram> held_;  ///< datagrams waiting for fragments, oldest first
+  sim_time held_deadline_ = std::numeric_limits<sim_time>::max();  ///< no held datagram expires before
   event_queue<sim_event> events_;
   run_summary summary_;
   sim_time min_offset_ = 0;

@@ -53,7 +53,42 @@ inline constexpr bool ipv6_generic_ext(std::uint8_t nh) {
 
 /// Protocols whose key needs the L4 header (ports or ICMP identifier).
 inline constexpr bool has_ports(std::uint8_t proto) {
-  return proto == 6 || proto == 17 || proto == 1 || proto == 58;
+  return proto == 6 || proto == 17 || proto == 1 || proto == 58 || proto == 132;
+}
+
+/// SCTP chunk types that can change conntrack's SCTP state (sctp_new_state()).
+inline constexpr bool sctp_state_chunk(std::uint8_t t) {
+  return (t >= 1 && t <= 11 && t != 3) || t == 14;
+}
+
+/** Walks the chunks of an SCTP packet (l4 at the common header, n bytes from the IP lengths,
+ *  cap of them captured) as do_basic_checks() does: the chunk map, the state-changing chunks in
+ *  order, the initiate tag of an INIT / INIT ACK, and whether conntrack rejects the layout
+ *  (COOKIE ECHO / COOKIE ACK not first, INIT / INIT ACK / SHUTDOWN COMPLETE not alone, a
+ *  zero-length chunk, no chunk at all). */
+inline void decode_sctp_chunks(const std::uint8_t* l4, std::uint32_t n, std::uint32_t cap, packet_view& out) {
+  std::uint32_t off = 12, count = 0;
+  bool alone = false;
+  while (off < n && off + 4 <= cap) {
+    const std::uint8_t type = l4[off];
+    const std::uint16_t len = rd16(l4 + off + 2);
+    if (type == 1 || type == 2 || type == 14) alone = true;
+    if (((type == 10 || type == 11 || alone) && count != 0) || len == 0) {
+      out.sctp_bad = true;
+      return;
+    }
+    out.sctp_chunk_map |= static_cast<std::uint16_t>(1u << (type < 15 ? type : 15));
+    if (sctp_state_chunk(type) && out.sctp_nchunks < out.sctp_chunks.size()) {
+      out.sctp_chunks[out.sctp_nchunks] = type;
+      out.sctp_chunk_flags[out.sctp_nchunks] = l4[off + 1];
+      ++out.sctp_nchunks;
+    }
+    if ((type == 1 || type == 2) && off + 8 <= cap) out.sctp_init_tag = rd32(l4 + off + 4);
+    if ((type == 1 || type == 2) && off + 20 > n) out.sctp_bad = true;  // no room for the INIT header
+    off += (len + 3u) & ~3u;
+    ++count;
+  }
+  if (count == 0) out.sctp_bad = true;
 }
 
 /// Ports of an L4 header at p (n bytes available) as the source sent it; false if too short.
@@ -63,6 +98,7 @@ inline bool quoted_ports(std::uint8_t proto, const std::uint8_t* p, std::uint32_
   switch (proto) {
     case 6:
     case 17:
+    case 132:
       if (n < 4) return false;
       sport = rd16(p);
       dport = rd16(p + 2);
@@ -80,10 +116,12 @@ inline bool quoted_ports(std::uint8_t proto, const std::uint8_t* p, std::uint32_
   }
 }
 
-/// Decodes the IP packet quoted by an ICMP error into its directional key.
+/// Decodes the IP packet quoted by an ICMP error into its directional key (and, when it is an
+/// ICMP message, its type: conntrack keys a quoted echo reply differently from a request).
 inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t vlan,
-                         flow_key& inner) {
+                         flow_key& inner, std::uint8_t& icmp_type) {
   inner = flow_key{};
+  icmp_type = 0;
   inner.vlan = vlan;
   if (n < 1) return false;
   const unsigned ver = q[0] >> 4;
@@ -95,6 +133,7 @@ inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t v
     inner.proto = q[9];
     inner.src = ip_addr::v4(q + 12);
     inner.dst = ip_addr::v4(q + 16);
+    if (inner.proto == 1 && n > ihl) icmp_type = q[ihl];
     return quoted_ports(inner.proto, q + ihl, n - ihl, inner.sport, inner.dport);
   }
   if (ver == 6) {
@@ -120,6 +159,7 @@ inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t v
     }
     inner.proto = nh;
     if (off > n) return false;
+    if (nh == 58 && n > off) icmp_type = q[off];
     return quoted_ports(nh, q + off, n - off, inner.sport, inner.dport);
   }
   return false;
@@ -146,6 +186,11 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
                              fragment_cache& frags) {
   out.l4_len = l4_len;
   out.key.proto = proto;
+  if (fi.fragment) {
+    out.frag_offset = fi.offset;
+    out.frag_end = fi.offset + fi.l4_start + l4_len;
+    out.frag_more = fi.more;
+  }
   if (fi.fragment && fi.offset != 0) {
     // Non-first fragment: no L4 header; the key comes from the first fragment.
     out.l4_header = false;
@@ -189,9 +234,22 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
     case 17:
       if (l4_len < 8) return skip_reason::bad_l4;
       if (cap < 8) return skip_reason::truncated_l4;
+      // udp_error(): a length field below the header or beyond the datagram is invalid. A
+      // fragment is checked against the whole datagram, when it is reassembled.
+      out.udp_len = rd16(l4 + 4);
+      if (!fi.fragment && (out.udp_len < 8 || out.udp_len > l4_len)) return skip_reason::bad_l4;
       out.key.sport = rd16(l4);
       out.key.dport = rd16(l4 + 2);
       hdr_len = 8;
+      break;
+    case 132:
+      if (l4_len < 12) return skip_reason::bad_l4;  // sctp_error(): short packet
+      if (cap < 12) return skip_reason::truncated_l4;
+      out.key.sport = rd16(l4);
+      out.key.dport = rd16(l4 + 2);
+      out.sctp_vtag = rd32(l4 + 4);
+      decode_sctp_chunks(l4, l4_len, cap, out);  // a first fragment: the chunks it holds
+      hdr_len = 12;
       break;
     case 1:
     case 58: {
@@ -204,7 +262,7 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
         out.key.sport = out.key.dport = rd16(l4 + 4);
       } else if (v4 ? icmp4_is_error(l4[0]) : icmp6_is_error(l4[0])) {
         out.icmp_error = true;
-        out.has_inner = decode_quote(l4 + 8, cap - 8, out.key.vlan, out.inner);
+        out.has_inner = decode_quote(l4 + 8, cap - 8, out.key.vlan, out.inner, out.inner_icmp_type);
       }
       hdr_len = 8;
       break;

@@ -32,6 +32,7 @@ inline device_config make_linux() {
   c.capacity = 262144;                        // nf_conntrack_max (depends on RAM; 262144 on 8+ GiB)
   c.table_full = table_full_policy::early_drop;
   c.udp_stream_after = seconds(2);
+  c.sctp_tracking = true;                     // nf_conntrack_proto_sctp (sctp.* = its default timeouts)
   return c;
 }
 

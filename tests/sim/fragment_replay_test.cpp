@@ -1,0 +1,206 @@
+// IP fragments in the replay, as nf_defrag + conntrack see them: every fragment is held until
+// its datagram is complete; the datagram is judged once, at the completing fragment's time, with
+// its whole L4 length; every fragment gets that verdict; incomplete datagrams are dropped after
+// the reassembly timeout (ip.frag_timeout, 30 s; ip.frag6_timeout, 60 s).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+#include "oracle/synth_captures.hpp"
+#include "sessim/policy/presets/all.hpp"
+#include "sessim/sim/replay.hpp"
+#include "sessim/trace/trace_reader.hpp"
+
+using namespace sessim;
+namespace os = oracle_synth;
+
+namespace {
+
+struct row {
+  std::uint64_t frame;
+  std::string verdict, reason;
+};
+
+struct rows_sink : replay_sink {
+  std::vector<row> rows;
+  std::vector<std::uint64_t> held;
+  void on_verdict(const packet_view& p, std::string_view, verdict v, std::string_view why) override {
+    rows.push_back({p.frame, std::string(verdict_name(v)), std::string(why)});
+  }
+  void on_held(const packet_view& p) override { held.push_back(p.frame); }
+  /// "verdict reason" of a frame ("" when it has no row; "twice" when it has two).
+  std::string of(std::uint64_t f) const {
+    std::string out;
+    for (const auto& r : rows)
+      if (r.frame == f) out = out.empty() ? r.verdict + " " + r.reason : "twice";
+    return out;
+  }
+  std::vector<std::uint64_t> order() const {
+    std::vector<std::uint64_t> v;
+    for (const auto& r : rows) v.push_back(r.frame);
+    return v;
+  }
+};
+
+/// Replays capture `k` through one `linux` device with settings `sets`.
+rows_sink replay_capture(const os::capture& k, std::vector<std::pair<const char*, const char*>> sets,
+                         run_summary* summary = nullptr) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("sessim-frag-" + std::to_string(::getpid()) + ".pcap");
+  {
+    const auto b = k.pcap();
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<long>(b.size()));
+  }
+  device_config cfg = find_preset("linux").make();
+  for (auto& [key, v] : sets) apply_setting(cfg, key, v);
+  rows_sink sink;
+  {
+    trace_reader reader(path.string());
+    replay r({device_spec{"fw", cfg}}, replay_options{});
+    run_summary s = r.run(reader, sink);
+    if (summary) *summary = s;
+  }
+  std::filesystem::remove(path);
+  return sink;
+}
+
+const std::uint32_t C = os::ip4("192.0.2.10"), S = os::ip4("198.51.100.20");
+
+}  // namespace
+
+TEST(fragment_replay, held_until_complete_and_reported_first_fragment_first) {
+  os::capture k;
+  k.add(0, os::udp(C, S, 54001, 53, os::fill(20, 'q')));                       // 1
+  auto f = os::fragments(os::udp(S, C, 53, 54001, os::fill(1400, 'a')), 0x1001, {512, 1024});
+  k.add(os::ms(10), f[1]);                                                      // 2 (middle)
+  k.add(os::ms(20), f[0]);                                                      // 3 (first)
+  k.add(os::ms(30), f[2]);                                                      // 4 (last: complete)
+  run_summary s;
+  rows_sink r = replay_capture(k, {}, &s);
+  EXPECT_EQ(r.of(1), "forward new");
+  EXPECT_EQ(r.of(3), "forward established");
+  EXPECT_EQ(r.of(2), "forward fragment");
+  EXPECT_EQ(r.of(4), "forward fragment");
+  EXPECT_EQ(r.order(), (std::vector<std::uint64_t>{1, 3, 2, 4}));
+  EXPECT_EQ(r.held, (std::vector<std::uint64_t>{2, 3, 4}));
+  EXPECT_EQ(s.parsed, 4u);
+  EXPECT_EQ(s.frames_dropped, 0u);
+}
+
+TEST(fragment_replay, incomplete_datagram_dropped_after_reassembly_timeout) {
+  for (const char* timeout : {"30", "5"}) {
+    os::capture k;
+    k.add(0, os::udp(C, S, 54003, 53, os::fill(20, 'q')));                     // 1
+    auto f = os::fragments(os::udp(S, C, 53, 54003, os::fill(1400, 'c')), 0x1003, {512, 1024});
+    k.add(os::ms(10), f[0]);                                                    // 2
+    k.add(os::ms(30), f[1]);                                                    // 3 (the last never comes)
+    k.add(os::sec(10), os::udp(C, S, 54003, 53, os::fill(20, 'q')));           // 4
+    k.add(os::sec(40), os::udp(C, S, 54004, 53, os::fill(20, 'q')));           // 5
+    rows_sink r = replay_capture(k, {{"ip.frag_timeout", timeout}});
+    SCOPED_TRACE(timeout);
+    EXPECT_EQ(r.of(2), "drop ip-fragment-orphan");
+    EXPECT_EQ(r.of(3), "drop ip-fragment-orphan");
+    // dropped when the first frame after the deadline (10.01 s or 30.01 s) arrives
+    const std::vector<std::uint64_t> want =
+        std::string(timeout) == "5" ? std::vector<std::uint64_t>{1, 2, 3, 4, 5} : std::vector<std::uint64_t>{1, 4, 2, 3, 5};
+    EXPECT_EQ(r.order(), want);
+  }
+}
+
+// frag-edge F7: the data segment's first fragment comes while the entry is alive, the last after
+// it expired: conntrack judges the reassembled segment at the last fragment's time.
+TEST(fragment_replay, judged_at_the_completing_fragments_time) {
+  for (const char* loose : {"0", "1"}) {
+    os::capture k;
+    os::conn c(k, 54007);
+    const auto t = c.open(os::ms(600));                                         // frames 1-7
+    auto f = os::fragments(os::tcp(c.c, c.s, c.cp, c.sp, "PA", c.cs, c.ss, 64240, os::fill(1000, 'g')), 0x1007, {504});
+    k.add(t + os::sec(9), f[0]);                                                // 8
+    k.add(t + os::sec(11), f[1]);                                               // 9
+    rows_sink r = replay_capture(k, {{"tcp.established", "10"}, {"tcp.loose", loose}});
+    SCOPED_TRACE(loose);
+    if (std::string(loose) == "0") {
+      EXPECT_EQ(r.of(8), "drop no-session");
+      EXPECT_EQ(r.of(9), "drop fragment");
+    } else {
+      EXPECT_EQ(r.of(8), "forward pickup");
+      EXPECT_EQ(r.of(9), "forward fragment");
+    }
+  }
+}
+
+// frag-edge F8: the tracked segment is the whole datagram (1000 bytes), so the ACK of all of it
+// is in the window.
+TEST(fragment_replay, tracked_with_the_whole_datagram_length) {
+  os::capture k;
+  os::conn c(k, 54008);
+  const auto t = c.open(os::ms(700));                                           // frames 1-7
+  auto f = os::fragments(os::tcp(c.c, c.s, c.cp, c.sp, "PA", c.cs, c.ss, 64240, os::fill(1000, 'h')), 0x1008, {504});
+  k.add(t + os::sec(1), f[0]);                                                  // 8
+  k.add(t + os::sec(1) + os::ms(1), f[1]);                                      // 9
+  c.cs += 1000;
+  c.s2c(t + os::sec(1) + os::ms(2), "A");                                       // 10
+  rows_sink r = replay_capture(k, {});
+  EXPECT_EQ(r.of(8), "forward established");
+  EXPECT_EQ(r.of(9), "forward fragment");
+  EXPECT_EQ(r.of(10), "forward established");
+}
+
+// udp_error() sees the reassembled datagram: the length field is checked against all of it.
+TEST(fragment_replay, udp_length_field_checked_after_reassembly) {
+  os::capture k;
+  auto good = os::fragments(os::udp(C, S, 54005, 4500, os::fill(1400, 'e')), 0x1005, {704});
+  k.add(0, good[0]);                                                            // 1
+  k.add(os::ms(1), good[1]);                                                    // 2
+  auto bad = os::fragments(os::udp(C, S, 54006, 4500, os::fill(1400, 'e'), 1500), 0x1006, {704});
+  k.add(os::ms(10), bad[0]);                                                    // 3
+  k.add(os::ms(11), bad[1]);                                                    // 4
+  rows_sink r = replay_capture(k, {});
+  EXPECT_EQ(r.of(1), "forward new");
+  EXPECT_EQ(r.of(2), "forward fragment");
+  EXPECT_EQ(r.of(3), "drop bad-l4");
+  EXPECT_EQ(r.of(4), "drop bad-l4");
+}
+
+// ip_frag_queue: an exact duplicate fragment is dropped alone; an overlapping one discards the
+// whole datagram.
+TEST(fragment_replay, duplicate_and_overlapping_fragments) {
+  os::capture k;
+  k.add(0, os::udp(C, S, 54010, 53, os::fill(20, 'q')));                       // 1
+  auto f = os::fragments(os::udp(S, C, 53, 54010, os::fill(1400, 'a')), 0x2001, {512, 1024});
+  k.add(os::ms(10), f[0]);                                                      // 2
+  k.add(os::ms(11), f[0]);                                                      // 3 duplicate
+  k.add(os::ms(12), f[1]);                                                      // 4
+  k.add(os::ms(13), f[2]);                                                      // 5 complete
+  auto g = os::fragments(os::udp(S, C, 53, 54010, os::fill(1400, 'b')), 0x2002, {512, 1024});
+  auto o = os::fragments(os::udp(S, C, 53, 54010, os::fill(1400, 'b')), 0x2002, {504, 1024});
+  k.add(os::ms(20), g[0]);                                                      // 6
+  k.add(os::ms(21), o[1]);                                                      // 7 overlaps 6 (504 < 512)
+  k.add(os::ms(22), g[1]);                                                      // 8 a new queue, never complete
+  rows_sink r = replay_capture(k, {});
+  EXPECT_EQ(r.of(2), "forward established");
+  EXPECT_EQ(r.of(3), "drop ip-fragment-orphan");
+  EXPECT_EQ(r.of(4), "forward fragment");
+  EXPECT_EQ(r.of(5), "forward fragment");
+  EXPECT_EQ(r.of(6), "drop ip-fragment-orphan");
+  EXPECT_EQ(r.of(7), "drop ip-fragment-orphan");
+  EXPECT_EQ(r.of(8), "drop ip-fragment-orphan");
+}
+
+TEST(fragment_replay, frag_timeout_keys) {
+  device_config c = find_preset("linux").make();
+  EXPECT_EQ(c.frag_timeout, seconds(30));
+  EXPECT_EQ(c.frag6_timeout, seconds(60));
+  apply_setting(c, "ip.frag_timeout", "2");
+  apply_setting(c, "ip.frag6_timeout", "500ms");
+  EXPECT_EQ(c.frag_timeout, seconds(2));
+  EXPECT_EQ(c.frag6_timeout, seconds(0.5));
+  EXPECT_THROW(apply_setting(c, "ip.frag_timeout", "0"), config_error);
+}
