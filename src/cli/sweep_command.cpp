@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <streambuf>
@@ -20,6 +21,7 @@
 #include "scenario/scenario.hpp"
 #include "sessim/core/error.hpp"
 #include "sessim/policy/presets/all.hpp"
+#include "sessim/sim/idle_sweep.hpp"
 #include "sessim/sim/lockstep.hpp"
 
 namespace sessim::cli {
@@ -155,8 +157,110 @@ void add_sweep_command(CLI::App& app, sweep_options& opt, int* rc) {
   cmd->add_option("--format", r.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("-o,--output", r.output, "write the table to FILE instead of standard output");
   cmd->add_option("--threads", opt.threads, "worker threads (default: the number of cores); output does not depend on it");
+  cmd->add_option("--method", opt.method,
+                  "auto: idle timeouts from one replay's idle gaps where that is exact, the rest replayed; replays: one replay per value")
+      ->check(CLI::IsMember({"auto", "replays"}));
   cmd->callback([&opt, rc] { *rc = sweep(opt); });
 }
+
+namespace {
+
+/** The idle-timeout sweep from reference replays (include/sessim/sim/idle_sweep.hpp): for a
+ *  timeout key on a single-device topology, one replay per comparison class (the class's largest
+ *  value) with an idle_recorder; every other value of the class is computed from the recorded
+ *  idle gaps when that is exact. Marks the points it fills in `done`; the rest are replayed. */
+template <class Pass>
+void one_pass(const sweep_options& opt, const topology& base, const std::vector<topology>& topos,
+              std::vector<sweep_point>& points, std::vector<bool>& done, const replay_options& ropt, Pass&& pass) {
+  auto refuse = [&](const std::string& why) {
+    for (auto& p : points) p.why = why;
+  };
+  std::string key = opt.param;
+  if (auto colon = key.find(':'); colon != std::string::npos) {
+    if (base.devices.size() != 1 || base.devices[0].name != key.substr(0, colon)) return;
+    key = key.substr(colon + 1);
+  }
+  const auto slot = idle_sweep_slot(key);
+  if (!slot) return;  // not an idle timeout: replays, nothing to explain
+  if (base.devices.size() != 1 || !base.groups.empty() || !base.events.empty() || !base.paths.empty() ||
+      base.redirect.method != redirect_method::none || base.lb)
+    return refuse("one-pass needs a single device without sync, paths, events, redirect or balancers");
+
+  // Group the values by comparison class; each group's largest value is its reference.
+  std::map<std::vector<bool>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < topos.size(); ++i) {
+    const device_config& c = topos[i].devices[0].config;
+    groups[idle_sweep_class(*slot, c.timeout(*slot), c)].push_back(i);
+  }
+  struct group {
+    std::vector<std::size_t> members;
+    std::size_t ref = 0;
+    std::unique_ptr<idle_recorder> rec;
+    std::unique_ptr<replay> r;
+  };
+  std::vector<group> gs;
+  for (auto& [cls, members] : groups) {
+    group g;
+    g.members = members;
+    sim_time vmin = std::numeric_limits<sim_time>::max(), vmax = -1;
+    for (std::size_t i : members) {
+      const sim_time v = topos[i].devices[0].config.timeout(*slot);
+      vmin = std::min(vmin, v);
+      if (v > vmax) {
+        vmax = v;
+        g.ref = i;
+      }
+    }
+    g.rec = std::make_unique<idle_recorder>(*slot, topos[g.ref].devices[0].config, vmin);
+    replay_options o = ropt;
+    o.observer = g.rec.get();
+    g.r = std::make_unique<replay>(topos[g.ref], o);
+    gs.push_back(std::move(g));
+  }
+  std::vector<lockstep_lane> lanes;
+  for (auto& g : gs) lanes.push_back(lockstep_lane{g.r.get(), g.rec.get(), true});
+  std::vector<run_summary> sums = pass(lanes);
+  for (std::size_t k = 0; k < gs.size(); ++k) {
+    group& g = gs[k];
+    const run_summary& ref = sums[k];
+    g.rec->finish(ref);
+    g.r.reset();
+    // The model must reproduce the reference itself.
+    const idle_sweep_point self = g.rec->evaluate(topos[g.ref].devices[0].config.timeout(*slot));
+    std::string why;
+    if (!self.exact) why = self.why;
+    else if (self.broken != ref.broken || self.broken_by_cause != ref.broken_by_cause || self.peak_sessions != ref.peak_sessions)
+      why = "the idle-gap model did not reproduce its reference replay";
+    for (std::size_t i : g.members) {
+      sweep_point& p = points[i];
+      const sim_time v = topos[i].devices[0].config.timeout(*slot);
+      if (v == topos[g.ref].devices[0].config.timeout(*slot)) {
+        p.summary = ref;
+        p.one_pass = p.reference = true;
+        done[i] = true;
+        continue;
+      }
+      if (!why.empty()) {
+        p.why = why;
+        continue;
+      }
+      const idle_sweep_point x = g.rec->evaluate(v);
+      if (!x.exact) {
+        p.why = x.why;
+        continue;
+      }
+      p.summary = ref;
+      p.summary.broken = x.broken;
+      p.summary.broken_by_cause = x.broken_by_cause;
+      p.summary.peak_sessions = x.peak_sessions;
+      p.one_pass = true;
+      done[i] = true;
+    }
+    g.rec.reset();
+  }
+}
+
+}  // namespace
 
 std::vector<sweep_point> run_sweep(const sweep_options& in) {
   sweep_options opt = in;
@@ -189,27 +293,41 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
   replay_options ropt;
   ropt.log.cold_start = opt.run.cold_start;
   ropt.log.warm_window = seconds(opt.run.warm_window);
-  trace_reader reader(opt.run.trace);
+  lockstep_options lo;
+  lo.threads = opt.threads;
+  // One pass over the trace for `lanes`; returns their summaries.
+  auto pass = [&](const std::vector<lockstep_lane>& lanes) {
+    trace_reader reader(opt.run.trace);
+    std::vector<run_summary> sums;
+    if (ka.enabled()) {
+      keepalive_source<trace_reader> src(reader, ka);
+      sums = run_lockstep(src, lanes, lo);
+    } else {
+      sums = run_lockstep(reader, lanes, lo);
+    }
+    for (auto& s : sums) {
+      s.trace = opt.run.trace;
+      s.time_backwards = reader.stats().time_backwards;
+    }
+    return sums;
+  };
+
+  std::vector<bool> done(points.size(), false);
+  if (opt.method != "replays") one_pass(opt, base, topos, points, done, ropt, pass);
+
   std::vector<std::unique_ptr<replay>> replays;
   replay_sink null_sink;  // the summaries are all a sweep needs; replay_sink's hooks do nothing
   std::vector<lockstep_lane> lanes;
-  for (auto& t : topos) {
-    replays.push_back(std::make_unique<replay>(std::move(t), ropt));
+  std::vector<std::size_t> which;
+  for (std::size_t i = 0; i < topos.size(); ++i) {
+    if (done[i]) continue;
+    replays.push_back(std::make_unique<replay>(topos[i], ropt));
     lanes.push_back(lockstep_lane{replays.back().get(), &null_sink, true});
+    which.push_back(i);
   }
-  lockstep_options lo;
-  lo.threads = opt.threads;
-  std::vector<run_summary> sums;
-  if (ka.enabled()) {
-    keepalive_source<trace_reader> src(reader, ka);
-    sums = run_lockstep(src, lanes, lo);
-  } else {
-    sums = run_lockstep(reader, lanes, lo);
-  }
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    points[i].summary = std::move(sums[i]);
-    points[i].summary.trace = opt.run.trace;
-    points[i].summary.time_backwards = reader.stats().time_backwards;
+  if (!lanes.empty()) {
+    std::vector<run_summary> sums = pass(lanes);
+    for (std::size_t k = 0; k < which.size(); ++k) points[which[k]].summary = std::move(sums[k]);
   }
   return points;
 }
@@ -239,8 +357,29 @@ int sweep(const sweep_options& opt) {
         break;
       }
 
+  // How the points were computed.
+  std::size_t n_one = 0;
+  std::set<double> refs;
+  std::vector<std::string> replayed;
+  std::string why;
+  for (const auto& p : points) {
+    if (p.one_pass) ++n_one;
+    if (p.reference) refs.insert(p.x);
+    if (!p.one_pass) replayed.push_back(p.value);
+    if (!p.one_pass && why.empty()) why = p.why;
+  }
+  const std::string method = n_one == points.size() ? "one-pass" : n_one == 0 ? "replays" : "mixed";
+  std::string how;
+  if (n_one == 0) {
+    how = fmt::format("one pass, {} replays{}", points.size(), why.empty() ? "" : " (not from idle gaps: " + why + ")");
+  } else {
+    how = fmt::format("one pass: {} reference replay(s), {} value(s) from their idle gaps", refs.size(), n_one - refs.size());
+    if (!replayed.empty())
+      how += fmt::format(", {} replayed ({}: {})", fmt::join(replayed, ", "), replayed.size() == 1 ? "it" : "they", why);
+  }
+
   if (opt.run.format == "json") {
-    fmt::print(*out, "{{\"param\": {}, \"points\": [", report::json_str(opt.param));
+    fmt::print(*out, "{{\"param\": {}, \"method\": {}, \"points\": [", report::json_str(opt.param), report::json_str(method));
     for (std::size_t i = 0; i < points.size(); ++i) {
       const auto& p = points[i];
       fmt::print(*out, "{}\n  {{\"value\": {}, \"broken\": {}, \"broken_by_cause\": {{", i ? "," : "",
@@ -258,8 +397,8 @@ int sweep(const sweep_options& opt) {
   } else {
     const auto& s0 = points.front().summary;
     fmt::print(*out, "sessim {} sweep: {}\n", version(), opt.run.trace.empty() ? s0.trace : opt.run.trace);
-    fmt::print(*out, "{} = {}{}; {} frames, {} connections, one pass\n\n", opt.param,
-               fmt::join(opt.values, ", "), unit.empty() ? "" : " (" + unit + ")", s0.frames, s0.connections);
+    fmt::print(*out, "{} = {}{}; {} frames, {} connections, {}\n\n", opt.param, fmt::join(opt.values, ", "),
+               unit.empty() ? "" : " (" + unit + ")", s0.frames, s0.connections, how);
     std::vector<std::string> head = {opt.param, "broken"};
     for (std::size_t c : causes) head.emplace_back(cause_name(static_cast<break_cause>(c)));
     head.emplace_back("peak_sessions");
