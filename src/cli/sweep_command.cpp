@@ -187,10 +187,26 @@ void one_pass(const sweep_options& opt, const topology& base, const std::vector<
     return refuse("one-pass needs a single device without sync, paths, events, redirect or balancers");
 
   // Group the values by comparison class; each group's largest value is its reference.
+  // Values of a TCP state's low class go with the largest value whatever its class (the recorder
+  // notes the slot each refresh would pick at them).
+  auto value_of = [&](std::size_t i) { return topos[i].devices[0].config.timeout(*slot); };
+  std::size_t imax = 0;
+  for (std::size_t i = 1; i < topos.size(); ++i)
+    if (value_of(i) > value_of(imax)) imax = i;
+  const auto class_of = [&](std::size_t i) {
+    return idle_sweep_class(*slot, value_of(i), topos[i].devices[0].config);
+  };
+  const std::vector<bool> top = class_of(imax);
+  std::vector<bool> low(points.size(), false);
   std::map<std::vector<bool>, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < topos.size(); ++i) {
-    const device_config& c = topos[i].devices[0].config;
-    groups[idle_sweep_class(*slot, c.timeout(*slot), c)].push_back(i);
+    const std::vector<bool> c = class_of(i);
+    if (c != top && idle_sweep_low_class(*slot, value_of(i), topos[i].devices[0].config)) {
+      low[i] = true;
+      groups[top].push_back(i);
+    } else {
+      groups[c].push_back(i);
+    }
   }
   struct group {
     std::vector<std::size_t> members;
@@ -244,7 +260,7 @@ void one_pass(const sweep_options& opt, const topology& base, const std::vector<
         p.why = why;
         continue;
       }
-      const idle_sweep_point x = g.rec->evaluate(v);
+      const idle_sweep_point x = g.rec->evaluate(v, low[i]);
       if (!x.exact) {
         p.why = x.why;
         continue;

@@ -19,8 +19,9 @@
 /// fragment copies a verdict, or the TCP "remaining time" rule of conntrack could decide
 /// differently; and not at all when the reference ever had a full table. Only one device, no
 /// sync, paths, events, redirect or balancers (the caller checks the topology), and every value
-/// must choose the same TCP timer slots as Vref (same comparison class, see
-/// idle_sweep_class()).
+/// must choose the same TCP timer slots as Vref (same comparison class, see idle_sweep_class()),
+/// or be of the low class of a TCP state's timeout (idle_sweep_low_class()), where the recorder
+/// knows which slot each refresh would choose.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -69,6 +70,15 @@ inline std::vector<bool> idle_sweep_class(timeout_slot s, sim_time v, const devi
     for (std::size_t x = 0; x < ua; ++x) c.push_back(T(static_cast<timeout_slot>(x)) > v);
   }
   return c;
+}
+
+/** True when `v` is in the low class of `s`: `s` is a TCP state's timeout and `v` is at most
+ *  tcp.max_retrans and tcp.unacknowledged, so no timer override applies at `v` (conntrack picks
+ *  the state's own timer, or tcp.close for a RST). Such values can be computed from a reference
+ *  of any class: the recorder notes what each refresh would pick at them. */
+inline bool idle_sweep_low_class(timeout_slot s, sim_time v, const device_config& cfg) {
+  return static_cast<std::size_t>(s) < static_cast<std::size_t>(timeout_slot::tcp_max_retrans) &&
+         v <= cfg.timeout(timeout_slot::tcp_max_retrans) && v <= cfg.timeout(timeout_slot::tcp_unacknowledged);
 }
 
 /// One point computed from the reference replay.
@@ -130,7 +140,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
       episode& e = eps_[l.ep];
       // conntrack's "remaining time" rule for FIN/RST outside the window reads the deadline
       if (p.is_tcp() && p.l4_header && (p.flags & (tcp_flags::fin | tcp_flags::rst)) && d.v != verdict::forward)
-        sensitive_.push_back(sens{t, l.t_r, l.deadline - t, l.slot});
+        sensitive_.push_back(sens{t, l.t_r, l.deadline - t, l.slot, l.low});
       push_entry(e, entry{t, c.id, l.state, flags});
     }
     session_snapshot snap;
@@ -146,6 +156,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
         l.t_r = t;
         l.deadline = snap.deadline;
         l.slot = snap.slot;
+        l.low = low_slot(p, snap, d);
         e.iv_first = static_cast<std::uint32_t>(e.log.size() - 1);
         if (!e.kept) {
           entry last = e.log.back();
@@ -169,6 +180,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
       l.t_r = t;
       l.deadline = snap.deadline;
       l.slot = snap.slot;
+      l.low = low_slot(p, snap, d);
       l.state = eps_.back().state;
       live_[snap.orig] = l;
       return;
@@ -226,8 +238,9 @@ class idle_recorder final : public replay_sink, public replay_observer {
     if (r.devices.size() != 1) pressure_ = true;
   }
 
-  /// The point for value `v` (at most the reference's value, same comparison class).
-  idle_sweep_point evaluate(sim_time v) const {
+  /** The point for value `v`: at most the reference's value, and of its comparison class, or
+   *  (`low`) of the low class of a TCP state's timeout (idle_sweep_low_class()). */
+  idle_sweep_point evaluate(sim_time v, bool low = false) const {
     idle_sweep_point out;
     if (pressure_) {
       out.why = "the reference replay had a full table";
@@ -242,8 +255,13 @@ class idle_recorder final : public replay_sink, public replay_observer {
     // conntrack's remaining-time rule
     const sim_time ua_r = cfg_.timeout(timeout_slot::tcp_unacknowledged);
     const sim_time ua_v = s_ == timeout_slot::tcp_unacknowledged ? v : ua_r;
+    // The timer of a refresh in this world.
+    auto tau = [&](timeout_slot ref_slot, timeout_slot low_slot) {
+      const timeout_slot x = low ? low_slot : ref_slot;
+      return x == s_ ? v : cfg_.timeout(x);
+    };
     for (const sens& x : sensitive_) {
-      const sim_time rem_v = x.slot == s_ ? x.t_r + v - x.t : x.rem;
+      const sim_time rem_v = x.t_r + tau(x.slot, x.low) - x.t;
       const bool a = x.rem >= seconds(120) && x.rem > ua_r, b = rem_v >= seconds(120) && rem_v > ua_v;
       if (a != b) {
         out.why = "a FIN/RST outside the window: conntrack's remaining-time rule";
@@ -260,10 +278,18 @@ class idle_recorder final : public replay_sink, public replay_observer {
     for (std::size_t ei : kept_) {
       const episode& e = eps_[ei];
       const interval* iv = nullptr;
-      for (const auto& x : e.ivs)
-        if (x.n >= v) { iv = &x; break; }
+      sim_time tv = 0;
+      for (const auto& x : e.ivs) {
+        tv = tau(x.slot, x.low);
+        const sim_time tr = cfg_.timeout(x.slot);  // the reference's timer
+        if (tv > tr) {
+          if (x.n >= tr) return inexact(out, "a longer timer than the reference's");
+          continue;
+        }
+        if (x.n >= tv) { iv = &x; break; }
+      }
       if (!iv) continue;
-      const sim_time t_exp = iv->t_r + v;
+      const sim_time t_exp = iv->t_r + tv;
       cut.emplace_back(ei, t_exp);
       // the connection in the log when the session goes, and the session's state then
       std::size_t j = iv->first;
@@ -352,10 +378,11 @@ class idle_recorder final : public replay_sink, public replay_observer {
     std::uint8_t state;  ///< TCP state after it
     std::uint8_t f;
   };
-  struct interval {  ///< an idle gap in the swept slot, >= vmin
+  struct interval {  ///< an idle gap whose timer the swept value can shorten
     sim_time t_r;    ///< the refresh that started it
     sim_time n;      ///< its length: to the next refresh, the session's end, or the end of the trace
     std::uint32_t first;  ///< log index of the refresh
+    timeout_slot slot, low;  ///< the reference's timer slot; the slot at values of the low class
   };
   struct episode {  ///< one session of the reference
     sim_time t0 = 0, end_t = 0;
@@ -370,7 +397,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
   struct live {
     std::uint32_t ep = 0;
     sim_time t_r = 0, deadline = 0;
-    timeout_slot slot = timeout_slot::generic;
+    timeout_slot slot = timeout_slot::generic, low = timeout_slot::generic;
     std::uint8_t state = 0;
   };
   struct conn_info {
@@ -381,7 +408,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
   };
   struct sens {
     sim_time t, t_r, rem;
-    timeout_slot slot;
+    timeout_slot slot, low;
   };
   struct point {
     sim_time t;
@@ -429,9 +456,19 @@ class idle_recorder final : public replay_sink, public replay_observer {
   void push_entry(episode& e, const entry& x) { e.log.push_back(x); }
 
   void close_interval(episode& e, const live& l, sim_time n) {
-    if (l.slot != s_ || n < vmin_) return;
-    e.ivs.push_back(interval{l.t_r, n, e.iv_first});
+    if (l.slot != s_ && l.low == l.slot) return;  // the same timer at every value
+    if (n < std::min(vmin_, l.low == s_ ? vmin_ : cfg_.timeout(l.low))) return;  // too short to matter
+    e.ivs.push_back(interval{l.t_r, n, e.iv_first, l.slot, l.low});
     e.kept = true;
+  }
+
+  /** The slot a refresh would have chosen at a value of the low class (the swept TCP state's
+   *  timeout at most tcp.max_retrans and tcp.unacknowledged: no override applies, RST → close). */
+  timeout_slot low_slot(const packet_view& p, const session_snapshot& snap, const decision& d) const {
+    if (static_cast<std::size_t>(s_) >= static_cast<std::size_t>(timeout_slot::tcp_max_retrans)) return snap.slot;
+    if (!p.is_tcp() || d.v != verdict::forward) return snap.slot;  // not a choice (invalid_lower: fixed)
+    if (tcp::detail::slot_of(snap.l4.tcp.st()) != s_) return snap.slot;
+    return (p.flags & tcp_flags::rst) ? timeout_slot::tcp_close : s_;
   }
 
   void finish_episode(episode& e, bool) {
