@@ -123,40 +123,45 @@ class idle_recorder final : public replay_sink, public replay_observer {
     if (ik == icmp_kind::error) {  // looks up the quoted session: part of that key's story
       if (p.has_inner) {
         auto it = live_.find(quoted_tracking_key(p));
-        if (it != live_.end()) push_entry(eps_[it->second.ep], entry{t, c.id, it->second.state, f_foreign});
+        if (it != live_.end()) {
+          episode& e = eps_[it->second];
+          e.log.push_back(entry{t, c.id, e.state, f_foreign});
+        }
       }
       return;
     }
-    const flow_key k = tracking_key(p);
     const std::uint8_t flags = classify(p, c, ik) | (c.dev.empty() || c.dev[0].had_session ? f_had_session : 0);
-    auto it = live_.find(k);
     if (pending_end_ != npos) {  // this packet ended the session (kill, reopen)
       episode& e = eps_[pending_end_];
-      push_entry(e, entry{t, c.id, e.state, flags});
-      finish_episode(e, false);
+      e.log.push_back(entry{t, c.id, e.state, flags});
+      finish_episode(e);
       pending_end_ = npos;
-    } else if (it != live_.end()) {
-      live& l = it->second;
-      episode& e = eps_[l.ep];
+    } else if (std::size_t ei = live_episode(ci, p); ei != npos) {
+      episode& e = eps_[ei];
       // conntrack's "remaining time" rule for FIN/RST outside the window reads the deadline
       if (p.is_tcp() && p.l4_header && (p.flags & (tcp_flags::fin | tcp_flags::rst)) && d.v != verdict::forward)
-        sensitive_.push_back(sens{t, l.t_r, l.deadline - t, l.slot, l.low});
-      push_entry(e, entry{t, c.id, l.state, flags});
-    }
-    session_snapshot snap;
-    const bool has = p.l4_header && dev.snapshot(k, snap);
-    if (it != live_.end() && pending_end_ == npos) {
-      live& l = it->second;
-      episode& e = eps_[l.ep];
-      if (!has) return;  // ended through on_session_end
-      if (p.is_tcp()) l.state = e.state = static_cast<std::uint8_t>(snap.l4.tcp.st());
-      e.log.back().state = l.state;
-      if (snap.deadline != l.deadline || snap.slot != l.slot) {  // refreshed: a new interval
-        close_interval(e, l, t - l.t_r);
-        l.t_r = t;
-        l.deadline = snap.deadline;
-        l.slot = snap.slot;
-        l.low = low_slot(p, snap, d);
+        sensitive_.push_back(sens{t, e.t_r, e.deadline - t, e.slot, e.low});
+      e.log.push_back(entry{t, c.id, e.state, flags});
+      timeout_slot slot;
+      sim_time deadline;
+      if (d.tracked) {
+        slot = d.slot;
+        deadline = d.deadline;
+        if (p.is_tcp()) e.state = d.tcp_state;
+      } else {
+        session_snapshot snap;  // dropped, or not asked: the session may have been refreshed all the same
+        if (!p.l4_header || !dev.snapshot(e.key, snap)) return;
+        slot = snap.slot;
+        deadline = snap.deadline;
+        if (p.is_tcp()) e.state = static_cast<std::uint8_t>(snap.l4.tcp.state);
+      }
+      e.log.back().state = e.state;
+      if (deadline != e.deadline || slot != e.slot) {  // refreshed: a new interval
+        close_interval(e, t - e.t_r);
+        e.t_r = t;
+        e.deadline = deadline;
+        e.slot = slot;
+        e.low = low_slot(p, slot, e.state, d);
         e.iv_first = static_cast<std::uint32_t>(e.log.size() - 1);
         if (!e.kept) {
           entry last = e.log.back();
@@ -167,22 +172,24 @@ class idle_recorder final : public replay_sink, public replay_observer {
       }
       return;
     }
-    if (has) {  // a new session
+    if (d.tracked) {  // a new session
+      const flow_key k = tracking_key(p);
       episode e;
+      e.key = k;
       e.t0 = t;
       e.seq0 = seq_;
       e.proto = k.proto;
-      e.state = p.is_tcp() ? static_cast<std::uint8_t>(snap.l4.tcp.st()) : 0;
+      e.state = p.is_tcp() ? d.tcp_state : 0;
+      e.t_r = t;
+      e.deadline = d.deadline;
+      e.slot = d.slot;
+      e.low = low_slot(p, d.slot, e.state, d);
+      e.alive = true;
+      e.log.reserve(4);
       e.log.push_back(entry{t, c.id, e.state, flags});
       eps_.push_back(std::move(e));
-      live l;
-      l.ep = static_cast<std::uint32_t>(eps_.size() - 1);
-      l.t_r = t;
-      l.deadline = snap.deadline;
-      l.slot = snap.slot;
-      l.low = low_slot(p, snap, d);
-      l.state = eps_.back().state;
-      live_[snap.orig] = l;
+      live_[k] = eps_.size() - 1;
+      ci.live_ep = eps_.size();
       return;
     }
     // No session before or after: did the device insert one and take it out again (a TCP packet
@@ -199,23 +206,24 @@ class idle_recorder final : public replay_sink, public replay_observer {
   void on_session_end(std::size_t, const session_end& e) override {
     auto it = live_.find(e.orig);
     if (it == live_.end()) return;
-    episode& ep = eps_[it->second.ep];
-    live l = it->second;
+    episode& ep = eps_[it->second];
+    const std::size_t ei = it->second;
     live_.erase(it);
+    ep.alive = false;
     switch (e.kind) {
       case session_end_kind::expired:
-        close_interval(ep, l, e.at - l.t_r);
+        close_interval(ep, e.at - ep.t_r);
         ep.end = end_kind::expired;
         ep.end_t = e.at;
-        finish_episode(ep, false);
+        finish_episode(ep);
         break;
       case session_end_kind::killed:
       case session_end_kind::reopened:
-        close_interval(ep, l, e.at - l.t_r);
+        close_interval(ep, e.at - ep.t_r);
         ep.end = end_kind::packet;
         ep.end_t = e.at;
         ep.end_seq = seq_ + 1;  // the packet being processed (its on_decision comes next)
-        pending_end_ = l.ep;
+        pending_end_ = ei;
         break;
       case session_end_kind::evicted:
         pressure_ = true;
@@ -226,11 +234,12 @@ class idle_recorder final : public replay_sink, public replay_observer {
   /// After the run: the reference's totals.
   void finish(const run_summary& r) {
     ref_ = r;
-    for (auto& [k, l] : live_) {
-      episode& e = eps_[l.ep];
-      close_interval(e, l, r.last_ts - l.t_r);
+    for (auto& [k, ei] : live_) {
+      episode& e = eps_[ei];
+      close_interval(e, r.last_ts - e.t_r);
       e.end = end_kind::alive;
-      finish_episode(e, true);
+      e.alive = false;
+      finish_episode(e);
     }
     live_.clear();
     for (const auto& d : r.devices)
@@ -385,22 +394,20 @@ class idle_recorder final : public replay_sink, public replay_observer {
     timeout_slot slot, low;  ///< the reference's timer slot; the slot at values of the low class
   };
   struct episode {  ///< one session of the reference
+    flow_key key;
     sim_time t0 = 0, end_t = 0;
     std::uint64_t seq0 = 0, end_seq = 0;
+    sim_time t_r = 0, deadline = 0;  ///< while alive: last refresh and deadline
+    timeout_slot slot = timeout_slot::generic, low = timeout_slot::generic;  ///< while alive
     end_kind end = end_kind::alive;
     std::uint8_t proto = 0, state = 0;
-    bool kept = false;
+    bool kept = false, alive = false;
     std::uint32_t iv_first = 0;
     std::vector<entry> log;
     std::vector<interval> ivs;
   };
-  struct live {
-    std::uint32_t ep = 0;
-    sim_time t_r = 0, deadline = 0;
-    timeout_slot slot = timeout_slot::generic, low = timeout_slot::generic;
-    std::uint8_t state = 0;
-  };
   struct conn_info {
+    std::size_t live_ep = 0;  ///< episode + 1 of the session its packets last found (a cache)
     bool emitted = false, broken = false, warm = false, fragment = false;
     sim_time emit_time = std::numeric_limits<sim_time>::max();
     sim_time brk_time = 0;
@@ -453,25 +460,32 @@ class idle_recorder final : public replay_sink, public replay_observer {
     return dropped && !rst && !c.closed_before ? f_breaking : 0;
   }
 
-  void push_entry(episode& e, const entry& x) { e.log.push_back(x); }
+  /// The live episode of the packet's key (npos: none), through the connection's cache.
+  std::size_t live_episode(conn_info& ci, const packet_view& p) {
+    if (ci.live_ep && eps_[ci.live_ep - 1].alive) return ci.live_ep - 1;
+    auto it = live_.find(tracking_key(p));
+    if (it == live_.end()) return npos;
+    ci.live_ep = it->second + 1;
+    return it->second;
+  }
 
-  void close_interval(episode& e, const live& l, sim_time n) {
-    if (l.slot != s_ && l.low == l.slot) return;  // the same timer at every value
-    if (n < std::min(vmin_, l.low == s_ ? vmin_ : cfg_.timeout(l.low))) return;  // too short to matter
-    e.ivs.push_back(interval{l.t_r, n, e.iv_first, l.slot, l.low});
+  void close_interval(episode& e, sim_time n) {
+    if (e.slot != s_ && e.low == e.slot) return;  // the same timer at every value
+    if (n < std::min(vmin_, e.low == s_ ? vmin_ : cfg_.timeout(e.low))) return;  // too short to matter
+    e.ivs.push_back(interval{e.t_r, n, e.iv_first, e.slot, e.low});
     e.kept = true;
   }
 
   /** The slot a refresh would have chosen at a value of the low class (the swept TCP state's
    *  timeout at most tcp.max_retrans and tcp.unacknowledged: no override applies, RST → close). */
-  timeout_slot low_slot(const packet_view& p, const session_snapshot& snap, const decision& d) const {
-    if (static_cast<std::size_t>(s_) >= static_cast<std::size_t>(timeout_slot::tcp_max_retrans)) return snap.slot;
-    if (!p.is_tcp() || d.v != verdict::forward) return snap.slot;  // not a choice (invalid_lower: fixed)
-    if (tcp::detail::slot_of(snap.l4.tcp.st()) != s_) return snap.slot;
+  timeout_slot low_slot(const packet_view& p, timeout_slot slot, std::uint8_t state, const decision& d) const {
+    if (static_cast<std::size_t>(s_) >= static_cast<std::size_t>(timeout_slot::tcp_max_retrans)) return slot;
+    if (!p.is_tcp() || d.v != verdict::forward) return slot;  // not a choice (invalid_lower: fixed)
+    if (tcp::detail::slot_of(static_cast<tcp::ct_state>(state)) != s_) return slot;
     return (p.flags & tcp_flags::rst) ? timeout_slot::tcp_close : s_;
   }
 
-  void finish_episode(episode& e, bool) {
+  void finish_episode(episode& e) {
     if (e.kept) {
       kept_.push_back(static_cast<std::size_t>(&e - eps_.data()));
       e.log.shrink_to_fit();
@@ -527,7 +541,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
   timeout_slot s_;
   device_config cfg_;
   sim_time vmin_;
-  std::unordered_map<flow_key, live, key_hash, key_eq> live_;
+  std::unordered_map<flow_key, std::size_t, key_hash, key_eq> live_;  ///< key → its live episode
   std::vector<episode> eps_;
   std::vector<std::size_t> kept_;
   std::vector<conn_info> conns_;
