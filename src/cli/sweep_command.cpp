@@ -549,6 +549,9 @@ class fan_sink final : public replay_sink {
   void on_injected(sim_time t, std::string_view d, const injected_rst& r, bool v6) override {
     for (auto* s : to) s->on_injected(t, d, r, v6);
   }
+  void on_sync(sim_time t, std::string_view d, const session_snapshot& snap, bool remove) override {
+    for (auto* s : to) s->on_sync(t, d, snap, remove);
+  }
   void on_connection(const connection& c) override {
     if (trace_frames && c.proto() == 6) {
       auto it = last_.find(c.key);

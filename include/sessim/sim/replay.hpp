@@ -43,6 +43,11 @@ class replay_sink {
   virtual void on_rewrite(const packet_view& /*p*/, const lb::rewrite& /*r*/) {}
   /// A connection ended (or the trace did); called once per connection.
   virtual void on_connection(const connection& /*c*/) {}
+  /// A sync message reached `device` (up) at time t and was applied: `snap`'s session was offered
+  /// to its table (installed, or its copy updated; an expired or reversed copy is ignored by the
+  /// device), or deleted when `remove`.
+  virtual void on_sync(sim_time /*t*/, std::string_view /*device*/, const session_snapshot& /*snap*/,
+                       bool /*remove*/) {}
 };
 
 /** Optional observer of the devices' work, for one-pass analyses (the idle-timeout sweep,
@@ -303,9 +308,11 @@ class replay {
     ++sync_stats_[m.to].sync_received;
     if (m.remove) {
       devices_[m.to]->remove(m.snap.orig);
+      sink_->on_sync(t, names_[m.to], m.snap, true);
       return;
     }
     devices_[m.to]->install(m.snap, t, [&](const session_end& e) { on_end(m.to, e); });
+    sink_->on_sync(t, names_[m.to], m.snap, false);
   }
 
   void handle(ev_pf_flush& f, sim_time t) {
