@@ -405,7 +405,7 @@ std::string html_writer::impl::timeline(const connection& cn, const conn_trace& 
                        f1(xa), f1(y + 4), f1(std::max(xb - xa, 1.5)), l.before ? "0.45" : "0.85", xml_escape(names[d]),
                        l.before ? "held at" : "from", rel_s(l.start),
                        l.how == "sync" ? std::string_view(l.before ? "seen without a packet on this device: installed by sync"
-                                                                   : "installed by sync: the message's arrival")
+                                                                   : "installed by sync (arrival of the message)")
                                        : l.how,
                        clipped ? fmt::format("t={} s (after the window)", rel_s(l.end))
                        : l.by_packet ? fmt::format("t={} s (gone: ended by a packet, removed or lost)", rel_s(l.end))
