@@ -167,28 +167,59 @@ namespace {
 
 /** The idle-timeout sweep from reference replays (include/sessim/sim/idle_sweep.hpp): for a
  *  timeout key on a single-device topology, one replay per comparison class (the class's largest
- *  value) with an idle_recorder; every other value of the class is computed from the recorded
- *  idle gaps when that is exact. Marks the points it fills in `done`; the rest are replayed. */
+ *  value not yet `done`) with an idle_recorder, in one pass; every other value of the class is
+ *  computed from the recorded idle gaps when that is exact. Marks the points it fills in `done`;
+ *  returns how many it computed besides the references. */
 template <class Pass>
-void one_pass(const sweep_options& opt, const topology& base, const std::vector<topology>& topos,
-              std::vector<sweep_point>& points, std::vector<bool>& done, const replay_options& ropt, Pass&& pass) {
+std::size_t one_pass(const sweep_options& opt, const topology& base, const std::vector<topology>& all_topos,
+                     std::vector<sweep_point>& all_points, std::vector<bool>& all_done, const replay_options& ropt,
+                     unsigned pass_no, Pass&& pass) {
+  // Work on the values not done yet.
+  std::vector<std::size_t> idx;
+  for (std::size_t i = 0; i < all_points.size(); ++i)
+    if (!all_done[i]) idx.push_back(i);
+  if (idx.empty()) return 0;
+  std::vector<topology> topos;
+  std::vector<sweep_point> points;
+  std::vector<bool> done(idx.size(), false);
+  for (std::size_t i : idx) {
+    topos.push_back(all_topos[i]);
+    points.push_back(all_points[i]);
+  }
+  std::size_t computed = 0;
+  struct write_back {
+    std::vector<std::size_t>& idx;
+    std::vector<sweep_point>& points;
+    std::vector<bool>& done;
+    std::vector<sweep_point>& all_points;
+    std::vector<bool>& all_done;
+    ~write_back() {
+      for (std::size_t k = 0; k < idx.size(); ++k) {
+        all_points[idx[k]] = std::move(points[k]);
+        all_done[idx[k]] = done[k];
+      }
+    }
+  } wb{idx, points, done, all_points, all_done};
   auto refuse = [&](const std::string& why) {
     for (auto& p : points) p.why = why;
+    return std::size_t{0};
   };
   std::string key = opt.param;
   if (auto colon = key.find(':'); colon != std::string::npos) {
-    if (base.devices.size() != 1 || base.devices[0].name != key.substr(0, colon)) return;
+    if (base.devices.size() != 1 || base.devices[0].name != key.substr(0, colon)) return 0;
     key = key.substr(colon + 1);
   }
   const auto slot = idle_sweep_slot(key);
-  if (!slot) return;  // not an idle timeout: replays, nothing to explain
+  if (!slot) return 0;  // not an idle timeout: replays, nothing to explain
   if (base.devices.size() != 1 || !base.groups.empty() || !base.events.empty() || !base.paths.empty() ||
       base.redirect.method != redirect_method::none || base.lb)
     return refuse("one-pass needs a single device without sync, paths, events, redirect or balancers");
 
   // Group the values by comparison class; each group's largest value is its reference.
   // Values of a TCP state's low class go with the largest value whatever its class (the recorder
-  // notes the slot each refresh would pick at them).
+  // notes the slot each refresh would pick at them) — unless the device picks up mid-stream
+  // packets: then every gap between such a value and the largest would re-create a session
+  // (not computable), and a reference of their own, closer to them, is the better bet.
   auto value_of = [&](std::size_t i) { return topos[i].devices[0].config.timeout(*slot); };
   std::size_t imax = 0;
   for (std::size_t i = 1; i < topos.size(); ++i)
@@ -201,7 +232,9 @@ void one_pass(const sweep_options& opt, const topology& base, const std::vector<
   std::map<std::vector<bool>, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < topos.size(); ++i) {
     const std::vector<bool> c = class_of(i);
-    if (c != top && idle_sweep_low_class(*slot, value_of(i), topos[i].devices[0].config)) {
+    const device_config& cfg = topos[i].devices[0].config;
+    const bool pickup = cfg.no_session == no_session_policy::pickup && !cfg.syn_only;
+    if (c != top && !pickup && idle_sweep_low_class(*slot, value_of(i), cfg)) {
       low[i] = true;
       groups[top].push_back(i);
     } else {
@@ -253,6 +286,8 @@ void one_pass(const sweep_options& opt, const topology& base, const std::vector<
       if (v == topos[g.ref].devices[0].config.timeout(*slot)) {
         p.summary = ref;
         p.one_pass = p.reference = true;
+        p.pass = pass_no;
+        p.why.clear();
         done[i] = true;
         continue;
       }
@@ -270,10 +305,14 @@ void one_pass(const sweep_options& opt, const topology& base, const std::vector<
       p.summary.broken_by_cause = x.broken_by_cause;
       p.summary.peak_sessions = x.peak_sessions;
       p.one_pass = true;
+      p.pass = pass_no;
+      p.why.clear();
       done[i] = true;
+      ++computed;
     }
     g.rec.reset();
   }
+  return computed;
 }
 
 }  // namespace
@@ -329,7 +368,17 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
   };
 
   std::vector<bool> done(points.size(), false);
-  if (opt.method != "replays") one_pass(opt, base, topos, points, done, ropt, pass);
+  // One-pass rounds: the values a round's references could not give are tried again with the
+  // largest of them as the next reference (closer references see fewer re-created sessions),
+  // while a round computes more than its references; the rest are replayed together.
+  unsigned passes = 0;
+  if (opt.method != "replays")
+    while (passes < 3 && std::find(done.begin(), done.end(), false) != done.end()) {
+      const std::size_t before = static_cast<std::size_t>(std::count(done.begin(), done.end(), true));
+      const std::size_t computed = one_pass(opt, base, topos, points, done, ropt, passes + 1, pass);
+      if (static_cast<std::size_t>(std::count(done.begin(), done.end(), true)) != before) ++passes;
+      if (computed == 0) break;
+    }
 
   std::vector<std::unique_ptr<replay>> replays;
   replay_sink null_sink;  // the summaries are all a sweep needs; replay_sink's hooks do nothing
@@ -343,7 +392,10 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
   }
   if (!lanes.empty()) {
     std::vector<run_summary> sums = pass(lanes);
-    for (std::size_t k = 0; k < which.size(); ++k) points[which[k]].summary = std::move(sums[k]);
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      points[which[k]].summary = std::move(sums[k]);
+      points[which[k]].pass = passes + 1;
+    }
   }
   return points;
 }
@@ -375,12 +427,14 @@ int sweep(const sweep_options& opt) {
 
   // How the points were computed.
   std::size_t n_one = 0;
-  std::set<double> refs;
+  unsigned passes = 1;
+  std::set<std::pair<unsigned, double>> refs;
   std::vector<std::string> replayed;
   std::string why;
   for (const auto& p : points) {
     if (p.one_pass) ++n_one;
-    if (p.reference) refs.insert(p.x);
+    if (p.reference) refs.insert({p.pass, p.x});
+    passes = std::max(passes, p.pass);
     if (!p.one_pass) replayed.push_back(p.value);
     if (!p.one_pass && why.empty()) why = p.why;
   }
@@ -389,7 +443,8 @@ int sweep(const sweep_options& opt) {
   if (n_one == 0) {
     how = fmt::format("one pass, {} replays{}", points.size(), why.empty() ? "" : " (not from idle gaps: " + why + ")");
   } else {
-    how = fmt::format("one pass: {} reference replay(s), {} value(s) from their idle gaps", refs.size(), n_one - refs.size());
+    how = fmt::format("{}: {} reference replay(s), {} value(s) from their idle gaps", passes == 1 ? "one pass" : fmt::format("{} passes", passes),
+                      refs.size(), n_one - refs.size());
     if (!replayed.empty())
       how += fmt::format(", {} replayed ({}: {})", fmt::join(replayed, ", "), replayed.size() == 1 ? "it" : "they", why);
   }

@@ -40,6 +40,7 @@ struct sweep_point {
   bool one_pass = false;  ///< computed from a reference replay's idle gaps (sim/idle_sweep.hpp)
   bool reference = false; ///< one_pass, and this value's replay was the reference itself
   std::string why;        ///< not one_pass although tried: why it was replayed
+  unsigned pass = 1;      ///< the pass over the trace that computed it (1-based)
 };
 
 /// Registers `sweep` on the app; the callback stores the exit code in *rc.
