@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <streambuf>
@@ -20,6 +21,7 @@
 #include "scenario/scenario.hpp"
 #include "sessim/core/error.hpp"
 #include "sessim/policy/presets/all.hpp"
+#include "sessim/sim/idle_sweep.hpp"
 #include "sessim/sim/lockstep.hpp"
 
 namespace sessim::cli {
@@ -155,8 +157,165 @@ void add_sweep_command(CLI::App& app, sweep_options& opt, int* rc) {
   cmd->add_option("--format", r.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("-o,--output", r.output, "write the table to FILE instead of standard output");
   cmd->add_option("--threads", opt.threads, "worker threads (default: the number of cores); output does not depend on it");
+  cmd->add_option("--method", opt.method,
+                  "auto: idle timeouts from one replay's idle gaps where that is exact, the rest replayed; replays: one replay per value")
+      ->check(CLI::IsMember({"auto", "replays"}));
   cmd->callback([&opt, rc] { *rc = sweep(opt); });
 }
+
+namespace {
+
+/** The idle-timeout sweep from reference replays (include/sessim/sim/idle_sweep.hpp): for a
+ *  timeout key on a single-device topology, one replay per comparison class (the class's largest
+ *  value not yet `done`) with an idle_recorder, in one pass; every other value of the class is
+ *  computed from the recorded idle gaps when that is exact. Marks the points it fills in `done`;
+ *  returns how many it computed besides the references. */
+template <class Pass>
+std::size_t one_pass(const sweep_options& opt, const topology& base, const std::vector<topology>& all_topos,
+                     std::vector<sweep_point>& all_points, std::vector<bool>& all_done, const replay_options& ropt,
+                     unsigned pass_no, Pass&& pass) {
+  // Work on the values not done yet.
+  std::vector<std::size_t> idx;
+  for (std::size_t i = 0; i < all_points.size(); ++i)
+    if (!all_done[i]) idx.push_back(i);
+  if (idx.empty()) return 0;
+  std::vector<topology> topos;
+  std::vector<sweep_point> points;
+  std::vector<bool> done(idx.size(), false);
+  for (std::size_t i : idx) {
+    topos.push_back(all_topos[i]);
+    points.push_back(all_points[i]);
+  }
+  std::size_t computed = 0;
+  struct write_back {
+    std::vector<std::size_t>& idx;
+    std::vector<sweep_point>& points;
+    std::vector<bool>& done;
+    std::vector<sweep_point>& all_points;
+    std::vector<bool>& all_done;
+    ~write_back() {
+      for (std::size_t k = 0; k < idx.size(); ++k) {
+        all_points[idx[k]] = std::move(points[k]);
+        all_done[idx[k]] = done[k];
+      }
+    }
+  } wb{idx, points, done, all_points, all_done};
+  auto refuse = [&](const std::string& why) {
+    for (auto& p : points) p.why = why;
+    return std::size_t{0};
+  };
+  std::string key = opt.param;
+  if (auto colon = key.find(':'); colon != std::string::npos) {
+    if (base.devices.size() != 1 || base.devices[0].name != key.substr(0, colon)) return 0;
+    key = key.substr(colon + 1);
+  }
+  const auto slot = idle_sweep_slot(key);
+  if (!slot) return 0;  // not an idle timeout: replays, nothing to explain
+  if (base.devices.size() != 1 || !base.groups.empty() || !base.events.empty() || !base.paths.empty() ||
+      base.redirect.method != redirect_method::none || base.lb)
+    return refuse("one-pass needs a single device without sync, paths, events, redirect or balancers");
+
+  // Group the values by comparison class; each group's largest value is its reference.
+  // Values of a TCP state's low class go with the largest value whatever its class (the recorder
+  // notes the slot each refresh would pick at them) — unless the device picks up mid-stream
+  // packets: then every gap between such a value and the largest would re-create a session
+  // (not computable), and a reference of their own, closer to them, is the better bet.
+  auto value_of = [&](std::size_t i) { return topos[i].devices[0].config.timeout(*slot); };
+  std::size_t imax = 0;
+  for (std::size_t i = 1; i < topos.size(); ++i)
+    if (value_of(i) > value_of(imax)) imax = i;
+  const auto class_of = [&](std::size_t i) {
+    return idle_sweep_class(*slot, value_of(i), topos[i].devices[0].config);
+  };
+  const std::vector<bool> top = class_of(imax);
+  std::vector<bool> low(points.size(), false);
+  std::map<std::vector<bool>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < topos.size(); ++i) {
+    const std::vector<bool> c = class_of(i);
+    const device_config& cfg = topos[i].devices[0].config;
+    const bool pickup = cfg.no_session == no_session_policy::pickup && !cfg.syn_only;
+    if (c != top && !pickup && idle_sweep_low_class(*slot, value_of(i), cfg)) {
+      low[i] = true;
+      groups[top].push_back(i);
+    } else {
+      groups[c].push_back(i);
+    }
+  }
+  struct group {
+    std::vector<std::size_t> members;
+    std::size_t ref = 0;
+    std::unique_ptr<idle_recorder> rec;
+    std::unique_ptr<replay> r;
+  };
+  std::vector<group> gs;
+  for (auto& [cls, members] : groups) {
+    group g;
+    g.members = members;
+    sim_time vmin = std::numeric_limits<sim_time>::max(), vmax = -1;
+    for (std::size_t i : members) {
+      const sim_time v = topos[i].devices[0].config.timeout(*slot);
+      vmin = std::min(vmin, v);
+      if (v > vmax) {
+        vmax = v;
+        g.ref = i;
+      }
+    }
+    g.rec = std::make_unique<idle_recorder>(*slot, topos[g.ref].devices[0].config, vmin);
+    replay_options o = ropt;
+    o.observer = g.rec.get();
+    g.r = std::make_unique<replay>(topos[g.ref], o);
+    gs.push_back(std::move(g));
+  }
+  std::vector<lockstep_lane> lanes;
+  for (auto& g : gs) lanes.push_back(lockstep_lane{g.r.get(), g.rec.get(), true});
+  std::vector<run_summary> sums = pass(lanes);
+  for (std::size_t k = 0; k < gs.size(); ++k) {
+    group& g = gs[k];
+    const run_summary& ref = sums[k];
+    g.rec->finish(ref);
+    g.r.reset();
+    // The model must reproduce the reference itself.
+    const idle_sweep_point self = g.rec->evaluate(topos[g.ref].devices[0].config.timeout(*slot));
+    std::string why;
+    if (!self.exact) why = self.why;
+    else if (self.broken != ref.broken || self.broken_by_cause != ref.broken_by_cause || self.peak_sessions != ref.peak_sessions)
+      why = "the idle-gap model did not reproduce its reference replay";
+    for (std::size_t i : g.members) {
+      sweep_point& p = points[i];
+      const sim_time v = topos[i].devices[0].config.timeout(*slot);
+      if (v == topos[g.ref].devices[0].config.timeout(*slot)) {
+        p.summary = ref;
+        p.one_pass = p.reference = true;
+        p.pass = pass_no;
+        p.why.clear();
+        done[i] = true;
+        continue;
+      }
+      if (!why.empty()) {
+        p.why = why;
+        continue;
+      }
+      const idle_sweep_point x = g.rec->evaluate(v, low[i]);
+      if (!x.exact) {
+        p.why = x.why;
+        continue;
+      }
+      p.summary = ref;
+      p.summary.broken = x.broken;
+      p.summary.broken_by_cause = x.broken_by_cause;
+      p.summary.peak_sessions = x.peak_sessions;
+      p.one_pass = true;
+      p.pass = pass_no;
+      p.why.clear();
+      done[i] = true;
+      ++computed;
+    }
+    g.rec.reset();
+  }
+  return computed;
+}
+
+}  // namespace
 
 std::vector<sweep_point> run_sweep(const sweep_options& in) {
   sweep_options opt = in;
@@ -189,27 +348,54 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
   replay_options ropt;
   ropt.log.cold_start = opt.run.cold_start;
   ropt.log.warm_window = seconds(opt.run.warm_window);
-  trace_reader reader(opt.run.trace);
+  lockstep_options lo;
+  lo.threads = opt.threads;
+  // One pass over the trace for `lanes`; returns their summaries.
+  auto pass = [&](const std::vector<lockstep_lane>& lanes) {
+    trace_reader reader(opt.run.trace);
+    std::vector<run_summary> sums;
+    if (ka.enabled()) {
+      keepalive_source<trace_reader> src(reader, ka);
+      sums = run_lockstep(src, lanes, lo);
+    } else {
+      sums = run_lockstep(reader, lanes, lo);
+    }
+    for (auto& s : sums) {
+      s.trace = opt.run.trace;
+      s.time_backwards = reader.stats().time_backwards;
+    }
+    return sums;
+  };
+
+  std::vector<bool> done(points.size(), false);
+  // One-pass rounds: the values a round's references could not give are tried again with the
+  // largest of them as the next reference (closer references see fewer re-created sessions),
+  // while a round computes more than its references; the rest are replayed together.
+  unsigned passes = 0;
+  if (opt.method != "replays")
+    while (passes < 3 && std::find(done.begin(), done.end(), false) != done.end()) {
+      const std::size_t before = static_cast<std::size_t>(std::count(done.begin(), done.end(), true));
+      const std::size_t computed = one_pass(opt, base, topos, points, done, ropt, passes + 1, pass);
+      if (static_cast<std::size_t>(std::count(done.begin(), done.end(), true)) != before) ++passes;
+      if (computed == 0) break;
+    }
+
   std::vector<std::unique_ptr<replay>> replays;
   replay_sink null_sink;  // the summaries are all a sweep needs; replay_sink's hooks do nothing
   std::vector<lockstep_lane> lanes;
-  for (auto& t : topos) {
-    replays.push_back(std::make_unique<replay>(std::move(t), ropt));
+  std::vector<std::size_t> which;
+  for (std::size_t i = 0; i < topos.size(); ++i) {
+    if (done[i]) continue;
+    replays.push_back(std::make_unique<replay>(topos[i], ropt));
     lanes.push_back(lockstep_lane{replays.back().get(), &null_sink, true});
+    which.push_back(i);
   }
-  lockstep_options lo;
-  lo.threads = opt.threads;
-  std::vector<run_summary> sums;
-  if (ka.enabled()) {
-    keepalive_source<trace_reader> src(reader, ka);
-    sums = run_lockstep(src, lanes, lo);
-  } else {
-    sums = run_lockstep(reader, lanes, lo);
-  }
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    points[i].summary = std::move(sums[i]);
-    points[i].summary.trace = opt.run.trace;
-    points[i].summary.time_backwards = reader.stats().time_backwards;
+  if (!lanes.empty()) {
+    std::vector<run_summary> sums = pass(lanes);
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      points[which[k]].summary = std::move(sums[k]);
+      points[which[k]].pass = passes + 1;
+    }
   }
   return points;
 }
@@ -239,8 +425,32 @@ int sweep(const sweep_options& opt) {
         break;
       }
 
+  // How the points were computed.
+  std::size_t n_one = 0;
+  unsigned passes = 1;
+  std::set<std::pair<unsigned, double>> refs;
+  std::vector<std::string> replayed;
+  std::string why;
+  for (const auto& p : points) {
+    if (p.one_pass) ++n_one;
+    if (p.reference) refs.insert({p.pass, p.x});
+    passes = std::max(passes, p.pass);
+    if (!p.one_pass) replayed.push_back(p.value);
+    if (!p.one_pass && why.empty()) why = p.why;
+  }
+  const std::string method = n_one == points.size() ? "one-pass" : n_one == 0 ? "replays" : "mixed";
+  std::string how;
+  if (n_one == 0) {
+    how = fmt::format("one pass, {} replays{}", points.size(), why.empty() ? "" : " (not from idle gaps: " + why + ")");
+  } else {
+    how = fmt::format("{}: {} reference replay(s), {} value(s) from their idle gaps", passes == 1 ? "one pass" : fmt::format("{} passes", passes),
+                      refs.size(), n_one - refs.size());
+    if (!replayed.empty())
+      how += fmt::format(", {} replayed ({}: {})", fmt::join(replayed, ", "), replayed.size() == 1 ? "it" : "they", why);
+  }
+
   if (opt.run.format == "json") {
-    fmt::print(*out, "{{\"param\": {}, \"points\": [", report::json_str(opt.param));
+    fmt::print(*out, "{{\"param\": {}, \"method\": {}, \"points\": [", report::json_str(opt.param), report::json_str(method));
     for (std::size_t i = 0; i < points.size(); ++i) {
       const auto& p = points[i];
       fmt::print(*out, "{}\n  {{\"value\": {}, \"broken\": {}, \"broken_by_cause\": {{", i ? "," : "",
@@ -258,8 +468,8 @@ int sweep(const sweep_options& opt) {
   } else {
     const auto& s0 = points.front().summary;
     fmt::print(*out, "sessim {} sweep: {}\n", version(), opt.run.trace.empty() ? s0.trace : opt.run.trace);
-    fmt::print(*out, "{} = {}{}; {} frames, {} connections, one pass\n\n", opt.param,
-               fmt::join(opt.values, ", "), unit.empty() ? "" : " (" + unit + ")", s0.frames, s0.connections);
+    fmt::print(*out, "{} = {}{}; {} frames, {} connections, {}\n\n", opt.param, fmt::join(opt.values, ", "),
+               unit.empty() ? "" : " (" + unit + ")", s0.frames, s0.connections, how);
     std::vector<std::string> head = {opt.param, "broken"};
     for (std::size_t c : causes) head.emplace_back(cause_name(static_cast<break_cause>(c)));
     head.emplace_back("peak_sessions");
@@ -393,6 +603,9 @@ class fan_sink final : public replay_sink {
   }
   void on_injected(sim_time t, std::string_view d, const injected_rst& r, bool v6) override {
     for (auto* s : to) s->on_injected(t, d, r, v6);
+  }
+  void on_sync(sim_time t, std::string_view d, const session_snapshot& snap, bool remove) override {
+    for (auto* s : to) s->on_sync(t, d, snap, remove);
   }
   void on_connection(const connection& c) override {
     if (trace_frames && c.proto() == 6) {

@@ -27,6 +27,7 @@ struct sweep_options {
   std::vector<std::string> values;  ///< one replay per value
   std::string svg;                  ///< write the plot here
   unsigned threads = 0;             ///< workers (0: hardware concurrency)
+  std::string method = "auto";      ///< auto: one-pass where exact (idle timeouts), else replays; replays: always replay
 };
 
 /// One point of a sweep.
@@ -34,7 +35,12 @@ struct sweep_point {
   std::string value;      ///< as given
   double x = 0;           ///< numeric value (seconds for durations)
   bool numeric = false;   ///< `value` is a number (with an optional unit)
-  run_summary summary;    ///< what `sessim run --set KEY=value` reports
+  run_summary summary;    ///< what `sessim run --set KEY=value` reports (one-pass points: broken,
+                          ///< broken_by_cause and peak_sessions; the rest is the reference's)
+  bool one_pass = false;  ///< computed from a reference replay's idle gaps (sim/idle_sweep.hpp)
+  bool reference = false; ///< one_pass, and this value's replay was the reference itself
+  std::string why;        ///< not one_pass although tried: why it was replayed
+  unsigned pass = 1;      ///< the pass over the trace that computed it (1-based)
 };
 
 /// Registers `sweep` on the app; the callback stores the exit code in *rc.

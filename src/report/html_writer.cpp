@@ -248,6 +248,31 @@ void html_writer::on_injected(sim_time t, std::string_view device, const injecte
   if (it->second.rsts.size() < 64) it->second.rsts.push_back({t, static_cast<std::uint8_t>(di), rst.key});
 }
 
+void html_writer::on_sync(sim_time t, std::string_view device, const session_snapshot& snap, bool) {
+  // The session's life on the receiving device starts (or is extended) at the message's arrival.
+  auto it = impl_->conns.find(snap.orig);
+  if (it == impl_->conns.end()) return;
+  const std::size_t di = impl_->device_index(device);
+  if (di >= impl_->names.size()) return;
+  auto& lives = it->second.lives[di];
+  session_snapshot now;
+  if (impl_->r.devices()[di]->snapshot(snap.orig, now)) {
+    if (lives.empty() || lives.back().end <= t) {
+      life l;
+      l.start = t;
+      l.end = now.deadline;
+      l.how = "sync";
+      lives.push_back(l);
+      if (lives.size() > impl_->opt.max_sessions) lives.erase(lives.begin());
+    } else if (now.deadline > lives.back().end) {
+      lives.back().end = now.deadline;
+    }
+  } else if (!lives.empty() && lives.back().end > t) {
+    lives.back().end = t;
+    lives.back().by_packet = true;
+  }
+}
+
 void html_writer::on_connection(const connection& c) {
   auto it = impl_->conns.find(c.key);
   if (!c.broken) {
@@ -379,7 +404,9 @@ std::string html_writer::impl::timeline(const connection& cn, const conn_trace& 
                        "{} t={} s ({}) to {}</title></rect>\n",
                        f1(xa), f1(y + 4), f1(std::max(xb - xa, 1.5)), l.before ? "0.45" : "0.85", xml_escape(names[d]),
                        l.before ? "held at" : "from", rel_s(l.start),
-                       l.how == "sync" ? std::string_view("seen without a packet on this device: installed by sync") : l.how,
+                       l.how == "sync" ? std::string_view(l.before ? "seen without a packet on this device: installed by sync"
+                                                                   : "installed by sync (arrival of the message)")
+                                       : l.how,
                        clipped ? fmt::format("t={} s (after the window)", rel_s(l.end))
                        : l.by_packet ? fmt::format("t={} s (gone: ended by a packet, removed or lost)", rel_s(l.end))
                                      : fmt::format("t={} s (expired)", rel_s(l.end)));

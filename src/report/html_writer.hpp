@@ -34,6 +34,7 @@ class html_writer final : public writer {
   void on_verdict(const packet_view& p, std::string_view device, verdict v, std::string_view reason) override;
   void on_injected(sim_time t, std::string_view device, const injected_rst& r, bool v6) override;
   void on_connection(const connection& c) override;
+  void on_sync(sim_time t, std::string_view device, const session_snapshot& snap, bool remove) override;
   void end(const run_summary& s) override;
 
   /// Adds a section (title, and HTML markup the caller has escaped) after the summary.

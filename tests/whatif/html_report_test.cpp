@@ -140,6 +140,17 @@ TEST(html_report, sessions_installed_by_sync_show_on_their_device) {
   EXPECT_NE(s.find("(gone: ended by a packet, removed or lost)"), std::string::npos);
 }
 
+TEST(html_report, sync_arrivals_at_their_time) {
+  // asym-sync (5 ms sync latency): replies beat the sync of their session (sync-race); sessions
+  // still reach fw2 by sync, drawn from the message's arrival (0.2 s + 4.902 ms for #2).
+  const std::string html = ::testing::TempDir() + "/report-sync.html";
+  ASSERT_EQ(sessim("run --scenario sim/scenarios/asym-sync.toml --html '" + html + "' -o /dev/null").code, 0);
+  const std::string s = slurp(html);
+  EXPECT_NE(s.find("break: sync-race"), std::string::npos);
+  EXPECT_NE(s.find("session on fw2: from t=0.204902 s (installed by sync (arrival of the message))"), std::string::npos)
+      << s.substr(0, 2000);
+}
+
 TEST(html_report, no_broken_connections) {
   const std::string html = ::testing::TempDir() + "/report-ok.html";
   ASSERT_EQ(sessim("run traces/handshake.pcap --html '" + html + "' -o /dev/null").code, 0);

@@ -148,8 +148,9 @@ const std::string values = "60,120,300,600,1800,3600,7200";
 
 TEST(sweep_cli, every_point_equals_a_separate_run) {
   nlohmann::json s = json_of("sweep " + demo + " --param tcp.established --values " + values + " --format json");
-  ASSERT_EQ(s.size(), 2u);  // exactly {"param", "points"}
+  ASSERT_EQ(s.size(), 3u);  // exactly {"param", "method", "points"}
   EXPECT_EQ(s.at("param"), "tcp.established");
+  EXPECT_EQ(s.at("method"), "one-pass");  // from the idle gaps of one reference replay
   const auto& pts = s.at("points");
   ASSERT_EQ(pts.size(), 7u);
   const int broken[] = {3, 3, 3, 3, 2, 2, 1};
@@ -202,7 +203,35 @@ INSTANTIATE_TEST_SUITE_P(
                                  "tcp.established", "60,300,600"},
                       sweep_case{"traces/udp.pcap", "udp.timeout", "5,30,46"},
                       sweep_case{"traces/midstream.pcap --cold-start", "tcp.loose", "0,1"},
-                      sweep_case{"traces/port-reuse.pcap", "tcp.time_wait", "10,29,31,120"}));
+                      sweep_case{"traces/port-reuse.pcap", "tcp.time_wait", "10,29,31,120"},
+                      sweep_case{"traces/idle-demo.pcap --preset pf", "tcp.established", "60,600,1200,3600,86400"},
+                      sweep_case{"traces/idle-demo.pcap --preset f5", "tcp.established", "60,300,600,1200,3600"},
+                      sweep_case{"traces/close-wait.pcap --set tcp.loose=0", "tcp.close_wait", "5,20,25,26,27,60"}));
+
+TEST(sweep_cli, method_replays_gives_the_same_points) {
+  const std::string args = "sweep " + demo + " --param tcp.established --values " + values + " --format json";
+  nlohmann::json a = json_of(args), r = json_of(args + " --method replays");
+  EXPECT_EQ(a.at("method"), "one-pass");
+  EXPECT_EQ(r.at("method"), "replays");
+  EXPECT_EQ(a.at("points"), r.at("points"));
+  // linux picks up mid-stream packets: a value after whose gaps a session is re-created needs a
+  // closer reference (another pass), or a replay
+  nlohmann::json m = json_of("sweep traces/idle-demo.pcap --param tcp.established --values " + values + " --format json");
+  EXPECT_EQ(m.at("method"), "one-pass");
+  EXPECT_EQ(m.at("points"), json_of("sweep traces/idle-demo.pcap --param tcp.established --values " + values +
+                                    " --format json --method replays").at("points"));
+  run_result t = sessim("sweep traces/idle-demo.pcap --param tcp.established --values " + values);
+  EXPECT_NE(t.out.find("6 connections, 3 passes: 4 reference replay(s), 3 value(s) from their idle gaps\n"), std::string::npos) << t.out;
+  nlohmann::json x = json_of("sweep traces/idle-demo.pcap --param tcp.established --values 60,600,7200 --format json");
+  EXPECT_EQ(x.at("method"), "mixed");
+  EXPECT_EQ(x.at("points"),
+            json_of("sweep traces/idle-demo.pcap --param tcp.established --values 60,600,7200 --format json --method replays").at("points"));
+  t = sessim("sweep traces/idle-demo.pcap --param tcp.established --values 60,600,7200");
+  EXPECT_NE(t.out.find("2 passes: 2 reference replay(s), 0 value(s) from their idle gaps, 600 replayed (it: a packet would create"),
+            std::string::npos)
+      << t.out;
+  EXPECT_EQ(sessim("sweep " + demo + " --param tcp.established --values 60 --method fast").code, 2);
+}
 
 TEST(sweep_cli, output_does_not_depend_on_the_thread_count) {
   const std::string args = "sweep " + demo + " --param tcp.established --values " + values + " --format json";

@@ -65,6 +65,7 @@ struct decision {
   sim_time deadline = 0;      ///< session's deadline after the packet (when tracked)
   bool reject_rst = false;    ///< the device answered the sender with a RST (reject policy)
   bool changed = false;       ///< session created, or its TCP state or status changed
+  std::uint8_t tcp_state = 0; ///< TCP session's conntrack state after the packet (when tracked)
 };
 
 /// Per-device counters for the report.
@@ -294,6 +295,7 @@ class session_device {
     d.tracked = true;
     d.slot = s.slot;
     d.deadline = s.deadline;
+    if (s.key.proto == 6) d.tcp_state = s.l4.tcp.state;
   }
 
   /// Makes room when the table is full; false when the policy refuses the new session.

@@ -49,12 +49,33 @@ class replay_sink {
   virtual void on_rewrite(const packet_view& /*p*/, const lb::rewrite& /*r*/) {}
   /// A connection ended (or the trace did); called once per connection.
   virtual void on_connection(const connection& /*c*/) {}
+  /// A sync message reached `device` (up) at time t and was applied: `snap`'s session was offered
+  /// to its table (installed, or its copy updated; an expired or reversed copy is ignored by the
+  /// device), or deleted when `remove`.
+  virtual void on_sync(sim_time /*t*/, std::string_view /*device*/, const session_snapshot& /*snap*/,
+                       bool /*remove*/) {}
+};
+
+/** Optional observer of the devices' work, for one-pass analyses (the idle-timeout sweep,
+ *  include/sessim/sim/idle_sweep.hpp). Unlike a replay_sink it sees the device itself. A replay
+ *  without one (the default) pays one null test per decision. */
+class replay_observer {
+ public:
+  virtual ~replay_observer() = default;
+  /// Device `i` decided on `p` (of connection `c`) at time `t`; called after the device's own
+  /// work and before the connection log records the decision (so `c` is as before it).
+  /// Header-less fragments come here too (`p.l4_header` false: the device was not asked).
+  virtual void on_decision(std::size_t /*i*/, const packet_view& /*p*/, const connection& /*c*/,
+                           const decision& /*d*/, sim_time /*t*/, session_device& /*dev*/) {}
+  /// A session of device `i` ended (before the connection log hears of it).
+  virtual void on_session_end(std::size_t /*i*/, const session_end& /*e*/) {}
 };
 
 /// Replay settings.
 struct replay_options {
   connection_log_options log;
   bool read_ahead = false;  ///< run(): read frames ahead and prefetch their table entries
+  replay_observer* observer = nullptr;  ///< not owned; null: none
 };
 
 /** A replay of one trace through a topology. Use run(source, sink), or begin(sink), push()
@@ -334,9 +355,11 @@ class replay {
     ++sync_stats_[m.to].sync_received;
     if (m.remove) {
       devices_[m.to]->remove(m.snap.orig);
+      sink_->on_sync(t, names_[m.to], m.snap, true);
       return;
     }
     devices_[m.to]->install(m.snap, t, [&](const session_end& e) { on_end(m.to, e); });
+    sink_->on_sync(t, names_[m.to], m.snap, false);
   }
 
   void handle(ev_pf_flush& f, sim_time t) {
@@ -498,6 +521,7 @@ class replay {
         if (group_of_[i] != npos) apply_defer(a, i, t);
         d = devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); }, &c.dev[i].hint);
       }
+      if (opt_.observer) opt_.observer->on_decision(i, p, c, d, t, *devices_[i]);
       break_context ctx;
       if (d.v != verdict::forward) ctx = explain_drop(a, i, t, d);
       log_->on_decision(c, i, p, a.dir, d, ctx);
@@ -922,6 +946,7 @@ class replay {
 
   // ---- session ends, connections -------------------------------------------------------------
   void on_end(std::size_t i, const session_end& e) {
+    if (opt_.observer) opt_.observer->on_session_end(i, e);
     if (e.rst) {
       events_.schedule(e.at, sim_event{ev_rst{i, e.rst_to_client, e.orig.src.v6}});
       events_.schedule(e.at, sim_event{ev_rst{i, e.rst_to_server, e.orig.src.v6}});
