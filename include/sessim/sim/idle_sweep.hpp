@@ -121,8 +121,9 @@ class idle_recorder final : public replay_sink, public replay_observer {
     if (!p.l4_header) ci.fragment = true;
     const icmp_kind ik = classify_icmp(p);
     if (ik == icmp_kind::error) {  // looks up the quoted session: part of that key's story
-      if (p.has_inner) {
-        auto it = live_.find(quoted_tracking_key(p));
+      flow_key qk;
+      if (quoted_tracking_key(p, qk)) {
+        auto it = live_.find(qk);
         if (it != live_.end()) {
           episode& e = eps_[it->second];
           e.log.push_back(entry{t, c.id, e.state, f_foreign});
