@@ -426,7 +426,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
     std::size_t operator()(const flow_key& k) const noexcept { return hash_bidir(k); }
   };
   struct key_eq {
-    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a == b || a == b.reversed(); }
+    bool operator()(const flow_key& a, const flow_key& b) const noexcept { return a.same_flow(b); }
   };
 
   static idle_sweep_point& inexact(idle_sweep_point& p, const char* why) {
