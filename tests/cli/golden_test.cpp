@@ -10,44 +10,18 @@
 #include <sstream>
 #include <string>
 
+#include "common/cli.hpp"
+
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string out;
-};
+using sessim::test::check_golden;
+using sessim::test::run_result;
 
 run_result run_sessim(const std::string& args, const std::string& extra_redirect = "") {
-  std::string cmd = std::string("cd '") + SESSIM_SOURCE_DIR + "' && '" + SESSIM_BINARY + "' " + args + " " +
-                    extra_redirect;
-  run_result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return sessim::test::sessim_cli(args, extra_redirect);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void check_golden(const std::string& name, const std::string& actual) {
-  const std::string path = std::string(SESSIM_SOURCE_DIR) + "/tests/golden/" + name;
-  if (std::getenv("SESSIM_UPDATE_GOLDEN")) {
-    std::ofstream(path, std::ios::binary) << actual;
-    return;
-  }
-  std::ifstream probe(path);
-  ASSERT_TRUE(probe.good()) << "missing golden file " << path << " (run with SESSIM_UPDATE_GOLDEN=1)";
-  EXPECT_EQ(read_file(path), actual) << "golden mismatch: " << name;
-}
+std::string read_file(const std::string& path) { return sessim::test::slurp(path); }
 
 struct golden_case {
   const char* name;

@@ -12,19 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.hpp"
+
 namespace {
 
 std::string run(const std::string& args, int& code) {
-  std::string cmd = std::string("cd '") + SESSIM_SOURCE_DIR + "' && '" + SESSIM_BINARY + "' " + args + " 2>&1";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = pclose(p);
-  code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
+  sessim::test::run_result r = sessim::test::sessim_cli(args);
+  code = r.code;
+  return r.out;
 }
 
 void golden(const std::string& out, const std::string& name);
@@ -126,17 +121,7 @@ TEST(LbCli, Ipv6VipThroughGueTunnelWritesOuterHeaders) {
   EXPECT_EQ(tunnelled, 6);
 }
 
-void golden(const std::string& out, const std::string& name) {
-  const std::string path = std::string(SESSIM_SOURCE_DIR) + "/tests/golden/" + name;
-  if (std::getenv("SESSIM_UPDATE_GOLDEN")) {
-    std::ofstream(path, std::ios::binary) << out;
-    return;
-  }
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  EXPECT_EQ(out, ss.str()) << name;
-}
+void golden(const std::string& out, const std::string& name) { sessim::test::check_golden(name, out); }
 
 TEST(LbCli, RemapMaglevAddServerNearOneOverN) {
   int code = -1;

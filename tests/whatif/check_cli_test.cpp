@@ -8,37 +8,16 @@
 #include <sstream>
 #include <string>
 
+#include "common/cli.hpp"
+
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string out;
-};
+using sessim::test::count;
+using sessim::test::run_result;
+using sessim::test::slurp;
 
 run_result sessim(const std::string& args, const std::string& redirect = "2>&1") {
-  const std::string cmd = std::string("cd '") + SESSIM_SOURCE_DIR + "' && '" + SESSIM_BINARY + "' " + args + " " + redirect;
-  run_result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::size_t count(const std::string& s, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t i = s.find(what); i != std::string::npos; i = s.find(what, i + 1)) ++n;
-  return n;
+  return sessim::test::sessim_cli(args, redirect);
 }
 
 const std::string data = "tests/whatif/data/";

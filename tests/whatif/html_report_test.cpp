@@ -12,41 +12,16 @@
 #include <sstream>
 #include <string>
 
+#include "common/cli.hpp"
+
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string out;
-};
+using sessim::test::count;
+using sessim::test::run_result;
+using sessim::test::shell;
+using sessim::test::slurp;
 
-run_result shell(const std::string& cmd) {
-  run_result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-run_result sessim(const std::string& args) {
-  return shell(std::string("cd '") + SESSIM_SOURCE_DIR + "' && '" + SESSIM_BINARY + "' " + args + " 2>&1");
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::size_t count(const std::string& s, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t i = s.find(what); i != std::string::npos; i = s.find(what, i + 1)) ++n;
-  return n;
-}
+run_result sessim(const std::string& args) { return sessim::test::sessim_cli(args); }
 
 constexpr const char* chromium = "/usr/bin/chromium";
 

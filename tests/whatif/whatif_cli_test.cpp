@@ -13,42 +13,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cli.hpp"
+
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string out;
-};
+using sessim::test::run_result;
+using sessim::test::slurp;
 
 run_result sessim(const std::string& args, const std::string& redirect = "2>&1") {
-  const std::string cmd = std::string("cd '") + SESSIM_SOURCE_DIR + "' && '" + SESSIM_BINARY + "' " + args + " " + redirect;
-  run_result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return sessim::test::sessim_cli(args, redirect);
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void golden(const std::string& name, const std::string& actual) {
-  const std::string path = std::string(SESSIM_SOURCE_DIR) + "/tests/golden/" + name;
-  if (std::getenv("SESSIM_UPDATE_GOLDEN")) {
-    std::ofstream(path, std::ios::binary) << actual;
-    return;
-  }
-  ASSERT_TRUE(std::ifstream(path).good()) << "missing golden file " << path << " (run with SESSIM_UPDATE_GOLDEN=1)";
-  EXPECT_EQ(slurp(path), actual) << "golden mismatch: " << name;
-}
+void golden(const std::string& name, const std::string& actual) { sessim::test::check_golden(name, actual); }
 
 nlohmann::json json_of(const std::string& args) {
   run_result r = sessim(args, "2>/dev/null");
