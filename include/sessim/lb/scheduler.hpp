@@ -17,7 +17,7 @@ namespace sessim::lb {
 struct dest_state {
   std::uint32_t weight = 1;
   std::uint32_t active = 0;     ///< active connections
-  std::uint32_t inactive = 0;   ///< inactive connections (not counted by this model; kept for the formulas)
+  std::uint32_t inactive = 0;   ///< inactive connections (IPVS: entries not ESTABLISHED, until they expire)
   bool available = true;        ///< in service (health check up); weight 0 is still "available" but draining
   bool overloaded = false;      ///< active >= max connections
   ip_addr ip;
@@ -28,6 +28,24 @@ struct dest_state {
 
 /// Returned when no real server can take the connection.
 inline constexpr std::size_t no_dest = static_cast<std::size_t>(-1);
+
+/** The usable server with the smallest overhead(d) / weight, compared as IPVS does
+ *  (loh * dw > doh * lw: no division, ties go to the first in list order); with
+ *  `weighted = false` the overheads alone are compared (lc). The loop of ip_vs_lc/wlc/sed/nq. */
+template <class Overhead>
+std::size_t least_loaded(std::span<const dest_state> d, Overhead&& overhead, bool weighted) {
+  std::size_t least = no_dest;
+  std::uint64_t loh = 0;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (d[i].unusable()) continue;
+    const std::uint64_t doh = overhead(d[i]);
+    if (least == no_dest || (weighted ? loh * d[i].weight > doh * d[least].weight : doh < loh)) {
+      least = i;
+      loh = doh;
+    }
+  }
+  return least;
+}
 
 /// A scheduler. `pick` may keep state (rr position, wrr current weight).
 class scheduler {

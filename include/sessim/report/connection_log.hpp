@@ -80,15 +80,19 @@ class connection_log {
     return *on_packet_ref(p, trace_start, dir).get();
   }
 
+  /// "Not computed yet" for the `h` arguments below.
+  static constexpr std::size_t no_hash = static_cast<std::size_t>(-1);
+
   /// As on_packet, returning a counted reference (for packets still in flight when it ends).
-  conn_ref on_packet_ref(const packet_view& p, sim_time trace_start, int& dir) {
-    return conn_ref(&on_packet_raw(p, trace_start, dir), this);
+  /// `h`: hash_bidir(tracking_key(p)) if the caller has it, else no_hash.
+  conn_ref on_packet_ref(const packet_view& p, sim_time trace_start, int& dir, std::size_t h = no_hash) {
+    return conn_ref(&on_packet_raw(p, trace_start, dir, h), this);
   }
 
   /// As on_packet; the record stays valid until the next call into the log.
-  connection& on_packet_raw(const packet_view& p, sim_time trace_start, int& dir) {
+  connection& on_packet_raw(const packet_view& p, sim_time trace_start, int& dir, std::size_t h = no_hash) {
     const flow_key k = tracking_key(p);
-    const std::size_t h = hash_bidir(k);
+    if (h == no_hash) h = hash_bidir(k);
     connection* c = lookup(k, h);
     if (c && starts_new(*c, p, k)) {
       finish(*c);
@@ -111,7 +115,7 @@ class connection_log {
       c->dev.resize(devices_.size());
       const bool bare_syn = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) == tcp_flags::syn;
       c->warm = !opt_.cold_start && p.is_tcp() && !bare_syn && p.ts - trace_start <= opt_.warm_window;
-      insert(*c, h);
+      insert(*c);
       ++count_;
       if (set_.size() > peak_open_) peak_open_ = set_.size();
     }
@@ -334,8 +338,7 @@ class connection_log {
     return it == set_.end() ? nullptr : &*it;
   }
 
-  void insert(connection& c, std::size_t h) {
-    (void)h;
+  void insert(connection& c) {
     set_.insert(c);
     c.live_ = true;
     if (set_.size() > buckets_.size()) {

@@ -165,7 +165,12 @@ class replay {
   }
 
   /// Feeds the next frame of the trace (frames must come in trace order).
-  void push(const packet_view& p, skip_reason why) {
+  void push(const packet_view& p, skip_reason why) { push_impl(p, why, connection_log::no_hash); }
+
+ private:
+  /// push(), with `h` = hash_bidir(tracking_key(p)) when the caller computed it already
+  /// (read-ahead), else connection_log::no_hash.
+  void push_impl(const packet_view& p, skip_reason why, std::size_t h) {
     ++summary_.frames;
     if (first_) {
       first_ = false;
@@ -192,8 +197,10 @@ class replay {
       return;
     }
     ++summary_.parsed;
-    arrive(p, p.ts);
+    arrive(p, p.ts, h);
   }
+
+ public:
 
   /// Ends the run: remaining events, then every connection; returns the totals.
   run_summary finish() {
@@ -241,21 +248,21 @@ class replay {
     struct slot {
       packet_view p;
       skip_reason why = skip_reason::none;
-      std::size_t h = 0;
+      std::size_t h = connection_log::no_hash;
     };
     std::vector<slot> ring(W);
     std::size_t n = 0;  // frames read
     for (;;) {
       slot& s = ring[n % W];
-      if (n >= W) push(s.p, s.why);  // frame n - W leaves the window
+      if (n >= W) push_impl(s.p, s.why, s.h);  // frame n - W leaves the window
       if (!src.next(s.p, s.why)) break;
-      s.h = s.why == skip_reason::none ? prefetch_buckets(s.p) : 0;
+      s.h = s.why == skip_reason::none ? prefetch_buckets(s.p) : connection_log::no_hash;
       if (n >= D && ring[(n - D) % W].why == skip_reason::none) prefetch_entries(ring[(n - D) % W].h);
       if (n >= 2 * D && ring[(n - 2 * D) % W].why == skip_reason::none)
         prefetch_sessions(ring[(n - 2 * D) % W].p, ring[(n - 2 * D) % W].h);
       ++n;
     }
-    for (std::size_t i = n >= W ? n - W + 1 : 0; i < n; ++i) push(ring[i % W].p, ring[i % W].why);
+    for (std::size_t i = n >= W ? n - W + 1 : 0; i < n; ++i) push_impl(ring[i % W].p, ring[i % W].why, ring[i % W].h);
     return finish();
   }
 
@@ -442,7 +449,7 @@ class replay {
 
   // ---- packets -------------------------------------------------------------------------------
   /// Packet p reaches the topology at time `at` (its capture time, or when its datagram completed).
-  void arrive(const packet_view& p, sim_time at) {
+  void arrive(const packet_view& p, sim_time at, std::size_t h = connection_log::no_hash) {
     int dir = 0;
     const sim_time bound = at + min_offset_;
     run_until(bound, false);  // everything strictly before any arrival of this or a later frame
@@ -451,7 +458,7 @@ class replay {
       log_->flush_idle(at);
       last_flush_ = at;
     }
-    conn_ref c = log_->on_packet_ref(p, trace_start_, dir);
+    conn_ref c = log_->on_packet_ref(p, trace_start_, dir, h);
     const std::size_t path = choose_path(p, dir);
     const sim_time offset = path == npos ? 0 : topo_.paths[path].offset;
     arrival a{p, std::move(c), dir, path, 0, {}, 0};
