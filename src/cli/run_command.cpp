@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include "sessim/core/error.hpp"
 #include "sessim/policy/presets/all.hpp"
 #include "sessim/sim/replay.hpp"
+#include "sessim/sim/threaded_source.hpp"
 #include "sessim/trace/pcap_sink.hpp"
 #include "sessim/trace/synth.hpp"
 #include "sessim/trace/trace_reader.hpp"
@@ -65,6 +67,10 @@ class tee_sink final : public replay_sink {
     rw_frame_ = p.frame;
   }
   void on_delivered(const packet_view& p) override {
+    if (!pcap_) {  // nothing to write: the reader's raw frame may belong to its own thread
+      w_.on_delivered(p);
+      return;
+    }
     raw_frame f = reader_.raw();
     held_frame kept;
     if (auto it = held_.empty() ? held_.end() : held_.find(p.frame); it != held_.end() && !p.synthetic) {  // a held fragment
@@ -143,6 +149,8 @@ void add_run_command(CLI::App& app, run_options& opt, int* rc) {
   run_cmd->add_option("--format", opt.format, "report format: text, json or csv")
       ->check(CLI::IsMember({"text", "json", "csv"}));
   run_cmd->add_option("-o,--output", opt.output, "write the report to FILE instead of standard output");
+  run_cmd->add_flag("--single-thread", opt.single_thread,
+                    "read and decode the trace on the replay's own thread (default: a second thread does it)");
   run_cmd->add_flag("--all", opt.all, "text format: list the connections that survived too");
   run_cmd->add_option("--device-name", opt.device, "name of the device in reports (default fw)");
   run_cmd->add_option("--keepalive", opt.keepalive,
@@ -237,7 +245,12 @@ int run(const run_options& opt_in) {
     s = extras.run(ropt, sink);
   } else {
     replay r(topo, ropt);
-    s = r.run(reader, sink);
+    if (ropt.read_ahead && !opt.single_thread && std::thread::hardware_concurrency() > 1) {
+      threaded_source<trace_reader> src(reader);  // libpcap and decoding on a second thread
+      s = r.run(src, sink);
+    } else {
+      s = r.run(reader, sink);
+    }
   }
   sink.done();
   s.trace = opt.trace;

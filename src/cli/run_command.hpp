@@ -19,6 +19,7 @@ struct run_options {
   std::string format = "text";
   std::string output;
   bool all = false;
+  bool single_thread = false;  ///< --single-thread: no reader thread
   std::string device = "fw";
   std::string scenario;
   bool preset_given = false;

@@ -93,6 +93,15 @@ class session_table {
     __builtin_prefetch(e + 64);
   }
 
+  /// Read-ahead, step 3 (once the session is cached): brings in its FIFO neighbours, which a
+  /// refresh unlinks it from (the prefetch is a hint: they may have moved by then).
+  void prefetch_neighbours(const session* s) const noexcept {
+    if (!s->linked_) return;
+    const auto n = s->fifo_hook_.this_ptr();
+    __builtin_prefetch(list_type::node_traits::get_next(n), 1);
+    __builtin_prefetch(list_type::node_traits::get_previous(n), 1);
+  }
+
   /// Inserts a new session with original tuple `k`; it is not yet in any FIFO (call refresh).
   session& insert(const flow_key& k) {
     session* s = allocate();
@@ -107,6 +116,10 @@ class session_table {
 
   /// Puts a session at the back of `slot`'s FIFO with the given deadline.
   void refresh(session& s, timeout_slot slot, sim_time deadline) noexcept {
+    if (s.linked_ && s.slot == slot && &fifo_[idx(slot)].back() == &s) {  // already last: stays
+      s.deadline = deadline;
+      return;
+    }
     if (s.linked_) fifo_[idx(s.slot)].erase(fifo_[idx(s.slot)].iterator_to(s));
     s.linked_ = 1;
     s.slot = slot;

@@ -228,6 +228,7 @@ class session_device {
   /// tracking key): step 1 fetches the table bucket, step 2 the session it points to.
   void prefetch_bucket(std::size_t h) const noexcept { table_.prefetch_bucket(h); }
   void prefetch_entry(std::size_t h) noexcept { table_.prefetch_entry(h); }
+  void prefetch_neighbours(const session* s) const noexcept { table_.prefetch_neighbours(s); }
 
   /** Handles one packet at time `now`. `warm`: the packet belongs to a connection that was
    *  already open when the capture started; a device without its session assumes it

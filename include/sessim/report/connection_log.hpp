@@ -265,6 +265,11 @@ class connection_log {
   void flush_idle(sim_time now) {
     due_.clear();
     while (!idle_.empty() && now - idle_.front().stamp > opt_.linger) {
+      // the next top is one of the root's children (or theirs): fetch what the check reads
+      for (std::size_t k = 1; k < 7 && k < idle_.size(); ++k) {
+        __builtin_prefetch(idle_[k].c);
+        __builtin_prefetch(&idle_[k].c->id);
+      }
       std::pop_heap(idle_.begin(), idle_.end(), idle_later{});
       idle_entry e = idle_.back();
       idle_.pop_back();

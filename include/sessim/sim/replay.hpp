@@ -157,6 +157,15 @@ class replay {
     }
   }
 
+  /// Read-ahead hint, step 4: fetches the FIFO neighbours of the sessions the connection's
+  /// hints point to (a refresh unlinks the session from between them).
+  void prefetch_neighbours(const packet_view& p, std::size_t h) noexcept {
+    const connection* c = log_->peek(tracking_key(p), h);
+    if (!c) return;
+    for (std::size_t i = 0; i < devices_.size(); ++i)
+      if (c->dev[i].hint) devices_[i]->prefetch_neighbours(c->dev[i].hint);
+  }
+
   /// Starts a run that reports to `sink`.
   void begin(replay_sink& sink) {
     sink_ = &sink;
@@ -239,12 +248,12 @@ class replay {
  private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-  /// run() with a window of frames read ahead: frame i is pushed after frame i + 3D was read;
-  /// its buckets were prefetched when it was read, its connection record D frames later and
-  /// its sessions 2D frames later.
+  /// run() with a window of frames read ahead: frame i is pushed after frame i + 4D was read;
+  /// its buckets were prefetched when it was read, its connection record D frames later, its
+  /// sessions 2D frames later and their FIFO neighbours 3D frames later.
   template <class Source>
   run_summary run_read_ahead(Source& src) {
-    constexpr std::size_t D = 6, W = 3 * D;
+    constexpr std::size_t D = 6, W = 4 * D;
     struct slot {
       packet_view p;
       skip_reason why = skip_reason::none;
@@ -260,6 +269,8 @@ class replay {
       if (n >= D && ring[(n - D) % W].why == skip_reason::none) prefetch_entries(ring[(n - D) % W].h);
       if (n >= 2 * D && ring[(n - 2 * D) % W].why == skip_reason::none)
         prefetch_sessions(ring[(n - 2 * D) % W].p, ring[(n - 2 * D) % W].h);
+      if (n >= 3 * D && ring[(n - 3 * D) % W].why == skip_reason::none)
+        prefetch_neighbours(ring[(n - 3 * D) % W].p, ring[(n - 3 * D) % W].h);
       ++n;
     }
     for (std::size_t i = n >= W ? n - W + 1 : 0; i < n; ++i) push_impl(ring[i % W].p, ring[i % W].why, ring[i % W].h);

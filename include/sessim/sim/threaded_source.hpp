@@ -1,0 +1,125 @@
+#pragma once
+/// threaded_source: reads and decodes a trace on a second thread.
+///
+/// Wraps any frame source with `bool next(packet_view&, skip_reason&)` (trace_reader) and runs
+/// it on its own thread, handing the decoded frames over through a single-producer /
+/// single-consumer ring. The replay then spends its time on the session tables while libpcap's
+/// reads, the link/IP/L4 decoding and fragment reassembly happen in parallel. Frames arrive in
+/// the order the source produced them; an exception thrown by the source (a corrupt file) is
+/// rethrown by next() after every frame before it was handed out, exactly where the source
+/// itself would have thrown it. The wrapped source must not be used by anybody else until the
+/// wrapper is destroyed (or next() returned false): it lives on the reader thread meanwhile.
+/// Frames carry no pointers into the source's buffers (packet_view is self-contained), so
+/// nothing may look at the source's "current raw frame" (trace_reader::raw()) while it runs.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <thread>
+#include <utility>
+
+#include "sessim/core/packet.hpp"
+
+namespace sessim {
+
+template <class Source>
+class threaded_source {
+ public:
+  /// `capacity`: frames in flight (a power of two).
+  explicit threaded_source(Source& src, std::size_t capacity = 4096)
+      : src_(src), mask_(capacity - 1), ring_(new slot[capacity]) {
+    thread_ = std::thread([this] { produce(); });
+  }
+  threaded_source(const threaded_source&) = delete;
+  threaded_source& operator=(const threaded_source&) = delete;
+  ~threaded_source() {
+    stop_.store(true, std::memory_order_relaxed);
+    head_.store(head_.load(std::memory_order_relaxed) + mask_ + 1, std::memory_order_release);  // unblock a full ring
+    head_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// The next frame, in source order; false at the end. Rethrows the source's exception.
+  bool next(packet_view& p, skip_reason& why) {
+    if (pos_ == seen_tail_) {
+      if (!wait_for_data()) {
+        if (error_) std::rethrow_exception(error_);
+        return false;
+      }
+    }
+    slot& s = ring_[pos_ & mask_];
+    p = s.p;
+    why = s.why;
+    ++pos_;
+    if ((pos_ & (batch - 1)) == 0) {  // let the producer reuse the slots
+      head_.store(pos_, std::memory_order_release);
+      head_.notify_one();
+    }
+    return true;
+  }
+
+ private:
+  static constexpr std::uint64_t batch = 32;
+  struct slot {
+    packet_view p;
+    skip_reason why = skip_reason::none;
+  };
+
+  void produce() {
+    std::uint64_t t = 0, head_seen = 0;
+    try {
+      for (;;) {
+        if (stop_.load(std::memory_order_relaxed)) break;
+        if (t - head_seen > mask_) {  // full: wait for the consumer
+          tail_.store(t, std::memory_order_release);
+          tail_.notify_one();
+          for (;;) {
+            head_seen = head_.load(std::memory_order_acquire);
+            if (t - head_seen <= mask_ || stop_.load(std::memory_order_relaxed)) break;
+            head_.wait(head_seen, std::memory_order_acquire);
+          }
+          if (stop_.load(std::memory_order_relaxed)) break;
+        }
+        slot& s = ring_[t & mask_];
+        if (!src_.next(s.p, s.why)) break;
+        ++t;
+        if ((t & (batch - 1)) == 0) {
+          tail_.store(t, std::memory_order_release);
+          tail_.notify_one();
+        }
+      }
+    } catch (...) {
+      error_ = std::current_exception();  // published by the release store of done_ below
+    }
+    tail_.store(t, std::memory_order_release);
+    done_.store(true, std::memory_order_release);
+    tail_.notify_one();
+  }
+
+  /// Waits until a frame beyond pos_ is published; false when the producer is done and none is.
+  bool wait_for_data() {
+    head_.store(pos_, std::memory_order_release);  // everything before pos_ is free again
+    head_.notify_one();
+    for (;;) {
+      const bool done = done_.load(std::memory_order_acquire);
+      seen_tail_ = tail_.load(std::memory_order_acquire);
+      if (pos_ != seen_tail_) return true;
+      if (done) return false;
+      tail_.wait(seen_tail_, std::memory_order_acquire);
+    }
+  }
+
+  Source& src_;
+  std::size_t mask_;
+  std::unique_ptr<slot[]> ring_;
+  alignas(64) std::atomic<std::uint64_t> tail_{0};  ///< frames published by the producer
+  std::atomic<bool> done_{false};
+  std::exception_ptr error_;
+  alignas(64) std::atomic<std::uint64_t> head_{0};  ///< frames the consumer is done with
+  std::atomic<bool> stop_{false};
+  alignas(64) std::uint64_t pos_ = 0, seen_tail_ = 0;  ///< consumer side
+  std::thread thread_;
+};
+
+}  // namespace sessim
