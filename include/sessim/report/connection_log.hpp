@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sessim/core/bucket_queue.hpp"
 #include "sessim/core/packet.hpp"
 #include "sessim/core/pool.hpp"
 #include "sessim/device/session_device.hpp"
@@ -124,8 +125,7 @@ class connection_log {
     update(*c, p, dir);
     c->touch_ = ++touches_;
     if (!c->in_idle_) {
-      idle_.push_back(idle_entry{c->last_ts, c->id, c});
-      std::push_heap(idle_.begin(), idle_.end(), idle_later{});
+      idle_.push(idle_entry{c->last_ts, c->id, c});
       c->in_idle_ = true;
     }
     return *c;
@@ -264,23 +264,21 @@ class connection_log {
   /// idle-queue entry, until their next packet or the end of the trace.
   void flush_idle(sim_time now) {
     due_.clear();
-    while (!idle_.empty() && now - idle_.front().stamp > opt_.linger) {
-      // the next top is one of the root's children (or theirs): fetch what the check reads
-      for (std::size_t k = 1; k < 7 && k < idle_.size(); ++k) {
-        __builtin_prefetch(idle_[k].c);
-        __builtin_prefetch(&idle_[k].c->id);
-      }
-      std::pop_heap(idle_.begin(), idle_.end(), idle_later{});
-      idle_entry e = idle_.back();
-      idle_.pop_back();
+    while (!idle_.empty() && now - idle_.top().stamp > opt_.linger) {
+      // the next top is one of the heap's first entries: fetch what the check reads
+      idle_.peek_next(6, [](const idle_entry& x) {
+        __builtin_prefetch(x.c);
+        __builtin_prefetch(&x.c->id);
+      });
+      const idle_entry e = idle_.top();
+      idle_.pop();
       connection* c = e.c;
       if (!c->live_ || c->id != e.id) continue;  // handed out (or its record reused) since
       if (now - c->last_ts > opt_.linger) {
         c->in_idle_ = false;
         due_.push_back(c);
       } else {  // had packets since the entry was made
-        idle_.push_back(idle_entry{c->last_ts, c->id, c});
-        std::push_heap(idle_.begin(), idle_.end(), idle_later{});
+        idle_.push(idle_entry{c->last_ts, c->id, c});
       }
     }
     std::sort(due_.begin(), due_.end(), [](const connection* a, const connection* b) { return a->touch_ < b->touch_; });
@@ -332,9 +330,9 @@ class connection_log {
     std::uint64_t id;   ///< the connection's id (a reused record has another)
     connection* c;
   };
-  struct idle_later {  // min-heap: earliest stamp, then lowest id, on top
+  struct idle_before {  // earliest stamp, then lowest id, first
     bool operator()(const idle_entry& a, const idle_entry& b) const noexcept {
-      return a.stamp != b.stamp ? a.stamp > b.stamp : a.id > b.id;
+      return a.stamp != b.stamp ? a.stamp < b.stamp : a.id < b.id;
     }
   };
 
@@ -458,7 +456,7 @@ class connection_log {
   bucket_vector buckets_;
   set_type set_;
   object_pool<connection> pool_;
-  std::vector<idle_entry> idle_;
+  bucket_queue<idle_entry, idle_before> idle_;  ///< lazy idle queue (stale entries skipped)
   std::vector<connection*> due_;
   std::uint64_t touches_ = 0;
   std::uint64_t next_id_ = 0;

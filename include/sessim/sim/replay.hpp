@@ -136,9 +136,13 @@ class replay {
   /// Read-ahead hint, step 1: computes the packet's table hash and fetches the buckets.
   std::size_t prefetch_buckets(const packet_view& p) noexcept {
     const std::size_t h = hash_bidir(tracking_key(p));
+    prefetch_buckets_hashed(h);
+    return h;
+  }
+  /// The same with the hash already computed.
+  void prefetch_buckets_hashed(std::size_t h) noexcept {
     log_->prefetch_bucket(h);
     for (auto& d : devices_) d->prefetch_bucket(h);
-    return h;
   }
   /// Read-ahead hint, step 2 (some packets later): fetches the connection record.
   void prefetch_entries(std::size_t h) noexcept { log_->prefetch_entry(h); }
@@ -264,8 +268,14 @@ class replay {
     for (;;) {
       slot& s = ring[n % W];
       if (n >= W) push_impl(s.p, s.why, s.h);  // frame n - W leaves the window
-      if (!src.next(s.p, s.why)) break;
-      s.h = s.why == skip_reason::none ? prefetch_buckets(s.p) : connection_log::no_hash;
+      if constexpr (requires { src.next(s.p, s.why, s.h); }) {  // the source hashes (threaded_source)
+        if (!src.next(s.p, s.why, s.h)) break;
+        if (s.why == skip_reason::none) prefetch_buckets_hashed(s.h);
+        else s.h = connection_log::no_hash;
+      } else {
+        if (!src.next(s.p, s.why)) break;
+        s.h = s.why == skip_reason::none ? prefetch_buckets(s.p) : connection_log::no_hash;
+      }
       if (n >= D && ring[(n - D) % W].why == skip_reason::none) prefetch_entries(ring[(n - D) % W].h);
       if (n >= 2 * D && ring[(n - 2 * D) % W].why == skip_reason::none)
         prefetch_sessions(ring[(n - 2 * D) % W].p, ring[(n - 2 * D) % W].h);

@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "sessim/core/packet.hpp"
+#include "sessim/device/tracking_key.hpp"
 
 namespace sessim {
 
@@ -42,6 +43,12 @@ class threaded_source {
 
   /// The next frame, in source order; false at the end. Rethrows the source's exception.
   bool next(packet_view& p, skip_reason& why) {
+    std::size_t h;
+    return next(p, why, h);
+  }
+  /// The same, with the direction-independent hash of the frame's tracking key computed on the
+  /// reader thread (hash_bidir(tracking_key(p)); unset for frames that were not parsed).
+  bool next(packet_view& p, skip_reason& why, std::size_t& h) {
     if (pos_ == seen_tail_) {
       if (!wait_for_data()) {
         if (error_) std::rethrow_exception(error_);
@@ -51,6 +58,7 @@ class threaded_source {
     slot& s = ring_[pos_ & mask_];
     p = s.p;
     why = s.why;
+    h = s.h;
     ++pos_;
     if ((pos_ & (batch - 1)) == 0) {  // let the producer reuse the slots
       head_.store(pos_, std::memory_order_release);
@@ -64,6 +72,7 @@ class threaded_source {
   struct slot {
     packet_view p;
     skip_reason why = skip_reason::none;
+    std::size_t h = 0;
   };
 
   void produce() {
@@ -83,6 +92,7 @@ class threaded_source {
         }
         slot& s = ring_[t & mask_];
         if (!src_.next(s.p, s.why)) break;
+        if (s.why == skip_reason::none) s.h = hash_bidir(tracking_key(s.p));
         ++t;
         if ((t & (batch - 1)) == 0) {
           tail_.store(t, std::memory_order_release);
