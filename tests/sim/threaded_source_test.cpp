@@ -38,7 +38,9 @@ TEST(ThreadedSource, DeliversEveryFrameInOrder) {
     std::size_t h = 0;
     while (ts.next(p, why, h)) {
       ++seen;
-      if (why == skip_reason::none) ASSERT_EQ(h, hash_bidir(tracking_key(p)));
+      if (why == skip_reason::none) {
+        ASSERT_EQ(h, hash_bidir(tracking_key(p)));
+      }
       ASSERT_EQ(p.frame, seen);
       ASSERT_EQ(p.ts, static_cast<sim_time>(seen) * 1000);
       ASSERT_EQ(p.key.sport, static_cast<std::uint16_t>(seen));

@@ -37,7 +37,7 @@ class threaded_source {
   ~threaded_source() {
     stop_.store(true, std::memory_order_relaxed);
     head_.store(head_.load(std::memory_order_relaxed) + mask_ + 1, std::memory_order_release);  // unblock a full ring
-    head_.notify_one();
+    head_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -62,7 +62,7 @@ class threaded_source {
     ++pos_;
     if ((pos_ & (batch - 1)) == 0) {  // let the producer reuse the slots
       head_.store(pos_, std::memory_order_release);
-      head_.notify_one();
+      head_.notify_all();
     }
     return true;
   }
@@ -82,7 +82,7 @@ class threaded_source {
         if (stop_.load(std::memory_order_relaxed)) break;
         if (t - head_seen > mask_) {  // full: wait for the consumer
           tail_.store(t, std::memory_order_release);
-          tail_.notify_one();
+          tail_.notify_all();
           for (;;) {
             head_seen = head_.load(std::memory_order_acquire);
             if (t - head_seen <= mask_ || stop_.load(std::memory_order_relaxed)) break;
@@ -96,35 +96,34 @@ class threaded_source {
         ++t;
         if ((t & (batch - 1)) == 0) {
           tail_.store(t, std::memory_order_release);
-          tail_.notify_one();
+          tail_.notify_all();
         }
       }
     } catch (...) {
-      error_ = std::current_exception();  // published by the release store of done_ below
+      error_ = std::current_exception();  // published by the release store of tail_ below
     }
-    tail_.store(t, std::memory_order_release);
-    done_.store(true, std::memory_order_release);
-    tail_.notify_one();
+    tail_.store(t | done_bit, std::memory_order_release);  // publishes error_ too
+    tail_.notify_all();
   }
 
   /// Waits until a frame beyond pos_ is published; false when the producer is done and none is.
   bool wait_for_data() {
     head_.store(pos_, std::memory_order_release);  // everything before pos_ is free again
-    head_.notify_one();
+    head_.notify_all();
     for (;;) {
-      const bool done = done_.load(std::memory_order_acquire);
-      seen_tail_ = tail_.load(std::memory_order_acquire);
+      const std::uint64_t v = tail_.load(std::memory_order_acquire);
+      seen_tail_ = v & ~done_bit;
       if (pos_ != seen_tail_) return true;
-      if (done) return false;
-      tail_.wait(seen_tail_, std::memory_order_acquire);
+      if (v & done_bit) return false;
+      tail_.wait(v, std::memory_order_acquire);  // the end changes the value too: no lost wake-up
     }
   }
 
   Source& src_;
   std::size_t mask_;
   std::unique_ptr<slot[]> ring_;
-  alignas(64) std::atomic<std::uint64_t> tail_{0};  ///< frames published by the producer
-  std::atomic<bool> done_{false};
+  static constexpr std::uint64_t done_bit = std::uint64_t{1} << 63;
+  alignas(64) std::atomic<std::uint64_t> tail_{0};  ///< frames published by the producer (| done_bit at the end)
   std::exception_ptr error_;
   alignas(64) std::atomic<std::uint64_t> head_{0};  ///< frames the consumer is done with
   std::atomic<bool> stop_{false};
