@@ -27,7 +27,7 @@ namespace sessim {
 template <class Source>
 class threaded_source {
  public:
-  /// `capacity`: frames in flight (a power of two).
+  /// `capacity`: frames in flight (a power of two, at least 2 * 32).
   explicit threaded_source(Source& src, std::size_t capacity = 4096)
       : src_(src), mask_(capacity - 1), ring_(new slot[capacity]) {
     thread_ = std::thread([this] { produce(); });
@@ -62,7 +62,7 @@ class threaded_source {
     ++pos_;
     if ((pos_ & (batch - 1)) == 0) {  // let the producer reuse the slots
       head_.store(pos_, std::memory_order_release);
-      head_.notify_all();
+      if ((pos_ & (mask_ >> 1)) == 0) head_.notify_all();  // wake it every half ring only
     }
     return true;
   }
@@ -85,7 +85,8 @@ class threaded_source {
           tail_.notify_all();
           for (;;) {
             head_seen = head_.load(std::memory_order_acquire);
-            if (t - head_seen <= mask_ || stop_.load(std::memory_order_relaxed)) break;
+            // refill once half the ring is free (fewer wake-ups than one per batch)
+            if (t - head_seen <= (mask_ + 1) / 2 || stop_.load(std::memory_order_relaxed)) break;
             head_.wait(head_seen, std::memory_order_acquire);
           }
           if (stop_.load(std::memory_order_relaxed)) break;
