@@ -201,6 +201,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
   void on_connection(const connection& c) override {
     conn_info& ci = conn(c.id);
     ci.emitted = true;
+    ci.warm = c.warm;
     pending_emit_.push_back(c.id);  // emitted at the current push: its time comes with its packet
     ci.broken = c.broken;
     if (c.broken) {
@@ -218,58 +219,55 @@ class idle_recorder final : public replay_sink, public replay_observer {
       for (std::uint64_t id : pending_emit_) conn(id).emit_time = t;
       pending_emit_.clear();
     }
-    conn_info& ci = conn(c.id);
-    ci.warm = c.warm;
-    if (!p.l4_header) ci.fragment = true;
+    if (c.id > std::numeric_limits<std::uint32_t>::max()) overflow_ = true;
+    const auto cid = static_cast<std::uint32_t>(c.id);
+    if (!p.l4_header) conn(c.id).fragment = true;
     if (p.fragment) fragments_ = true;
     const icmp_kind ik = classify_icmp(p);
     if (ik == icmp_kind::error) {  // looks up the quoted session: part of that key's story
       flow_key qk;
       if (quoted_tracking_key(p, qk)) {
-        if (const std::uint32_t* ei = live_.find(qk, hash_bidir(qk))) {
-          episode& e = eps_[*ei];
-          push_log(e, entry{t, c.id, e.state, f_foreign});
+        if (const std::uint32_t* li = live_.find(qk, hash_bidir(qk))) {
+          live_rec& L = pool_[*li];
+          push_log(L, entry{t, cid, L.state, f_foreign});
         }
       }
       return;
     }
     const std::uint8_t flags = classify(p, c, ik) | (c.dev.empty() || c.dev[0].had_session ? f_had_session : 0);
-    if (pending_end_ != npos) {  // this packet ended the session (kill, reopen)
-      episode& e = eps_[pending_end_];
-      push_log(e, entry{t, c.id, e.state, flags});
-      finish_episode(e);
-      pending_end_ = npos;
-    } else if (std::size_t ei = live_episode(ci, p); ei != npos) {
-      episode& e = eps_[ei];
+    if (pending_end_ != none32) {  // this packet ended the session (kill, reopen)
+      live_rec& L = pool_[pending_end_];
+      push_log(L, entry{t, cid, L.state, flags});
+      finish_episode(pending_end_);
+      pending_end_ = none32;
+    } else if (const std::uint32_t li = live_session(c, p); li != none32) {
+      live_rec& L = pool_[li];
       // conntrack's "remaining time" rule for FIN/RST outside the window reads the deadline
       if (p.is_tcp() && p.l4_header && (p.flags & (tcp_flags::fin | tcp_flags::rst)) && d.v != verdict::forward)
-        sensitive_.push_back(sens{t, e.t_r, e.deadline - t, static_cast<std::uint32_t>(ei), e.slot, e.low});
-      push_log(e, entry{t, c.id, e.state, flags});
+        sensitive_.push_back(sens{t, L.t_r, L.deadline - t, L.ep, L.slot, L.low});
+      push_log(L, entry{t, cid, L.state, flags});
       timeout_slot slot;
       sim_time deadline;
       if (d.tracked) {
         slot = d.slot;
         deadline = d.deadline;
-        if (p.is_tcp()) e.state = d.tcp_state;
+        if (p.is_tcp()) L.state = d.tcp_state;
       } else {
         session_snapshot snap;  // dropped, or not asked: the session may have been refreshed all the same
-        if (!p.l4_header || !dev.snapshot(e.key, snap)) return;
+        if (!p.l4_header || !dev.snapshot(eps_[L.ep].key, snap)) return;
         slot = snap.slot;
         deadline = snap.deadline;
-        if (p.is_tcp()) e.state = static_cast<std::uint8_t>(snap.l4.tcp.state);
+        if (p.is_tcp()) L.state = static_cast<std::uint8_t>(snap.l4.tcp.state);
       }
-      last_log(e).state = e.state;
-      if (deadline != e.deadline || slot != e.slot) {  // refreshed: a new interval
-        close_interval(e, t - e.t_r);
-        e.t_r = t;
-        e.deadline = deadline;
-        e.slot = slot;
-        e.low = low_slot(p, slot, e.state, d);
-        e.iv_first = static_cast<std::uint32_t>(log_size(e) - 1);
-        if (!kept(e)) {  // only the refresh is needed until a long gap
-          keep_last(e);
-          e.iv_first = 0;
-        }
+      last_log(L).state = L.state;
+      if (deadline != L.deadline || slot != L.slot) {  // refreshed: a new interval
+        close_interval(L, t - L.t_r);
+        L.t_r = t;
+        L.deadline = deadline;
+        L.slot = slot;
+        L.low = low_slot(p, slot, L.state, d);
+        if (kept(L)) ext_[L.ext].iv_first = static_cast<std::uint32_t>(log_size(L) - 1);
+        else keep_last(L);  // only the refresh is needed until a long gap
       }
       return;
     }
@@ -280,18 +278,19 @@ class idle_recorder final : public replay_sink, public replay_observer {
       e.t0 = t;
       e.seq0 = seq_;
       e.proto = k.proto;
-      e.state = p.is_tcp() ? d.tcp_state : 0;
-      e.t_r = t;
-      e.deadline = d.deadline;
-      e.slot = d.slot;
-      e.low = low_slot(p, d.slot, e.state, d);
-      e.alive = true;
-      e.log[0] = entry{t, c.id, e.state, flags};
-      e.nlog = 1;
       eps_.push_back(e);
-      const auto idx = static_cast<std::uint32_t>(eps_.size() - 1);
-      live_.get(k, hash_bidir(k)) = idx;
-      ci.live_ep = idx + 1;
+      const std::uint32_t li = alloc_live();
+      live_rec& L = pool_[li];
+      L.ep = static_cast<std::uint32_t>(eps_.size() - 1);
+      L.state = p.is_tcp() ? d.tcp_state : 0;
+      L.t_r = t;
+      L.deadline = d.deadline;
+      L.slot = d.slot;
+      L.low = low_slot(p, d.slot, L.state, d);
+      L.log[0] = entry{t, cid, L.state, flags};
+      L.nlog = 1;
+      live_.get(k, hash_bidir(k)) = li;
+      c.observer_tag = tag_of(li);
       return;
     }
     // No session before or after: did the device insert one and take it out again (a TCP packet
@@ -309,24 +308,24 @@ class idle_recorder final : public replay_sink, public replay_observer {
     const std::uint64_t h = hash_bidir(e.orig);
     const std::uint32_t* found = live_.find(e.orig, h);
     if (!found) return;
-    const std::size_t ei = *found;
+    const std::uint32_t li = *found;
     live_.erase(e.orig, h);
-    episode& ep = eps_[ei];
-    ep.alive = false;
+    live_rec& L = pool_[li];
+    episode& ep = eps_[L.ep];
     switch (e.kind) {
       case session_end_kind::expired:
-        close_interval(ep, e.at - ep.t_r);
+        close_interval(L, e.at - L.t_r);
         ep.end = end_kind::expired;
         ep.end_t = e.at;
-        finish_episode(ep);
+        finish_episode(li);
         break;
       case session_end_kind::killed:
       case session_end_kind::reopened:
-        close_interval(ep, e.at - ep.t_r);
+        close_interval(L, e.at - L.t_r);
         ep.end = end_kind::packet;
         ep.end_t = e.at;
         ep.end_seq = next_seq();  // the packet being processed (its on_decision comes next)
-        pending_end_ = ei;
+        pending_end_ = li;
         break;
       case session_end_kind::evicted:
         pressure_ = true;
@@ -337,14 +336,15 @@ class idle_recorder final : public replay_sink, public replay_observer {
   /// After the run: the reference's totals.
   void finish(const run_summary& r) {
     ref_ = r;
-    live_.for_each([&](const flow_key&, std::uint32_t ei) {
-      episode& e = eps_[ei];
-      close_interval(e, r.last_ts - e.t_r);
-      e.end = end_kind::alive;
-      e.alive = false;
-      finish_episode(e);
+    live_.for_each([&](const flow_key&, std::uint32_t li) {
+      live_rec& L = pool_[li];
+      close_interval(L, r.last_ts - L.t_r);
+      eps_[L.ep].end = end_kind::alive;
+      finish_episode(li);
     });
     live_ = flow_map<std::uint32_t>();
+    std::vector<live_rec>().swap(pool_);
+    std::vector<std::uint32_t>().swap(free_live_);
     for (const auto& d : r.devices)
       if (d.stats.evicted || d.stats.table_full_drops || d.stats.synced_in) pressure_ = true;
     if (r.devices.size() != 1) pressure_ = true;
@@ -385,6 +385,8 @@ class idle_recorder final : public replay_sink, public replay_observer {
   std::size_t sessions_with_gaps() const noexcept { return kept_.size(); }
   /// The replay saw a fragmented datagram (its flows cannot be told apart by key).
   bool saw_fragments() const noexcept { return fragments_; }
+  /// Bytes of the recorder's per-session records (for the memory figures).
+  std::size_t episode_bytes() const noexcept { return sizeof(episode); }
 
  private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
@@ -394,7 +396,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
 
   struct entry {  ///< one packet of the key while the reference had its session
     sim_time t;
-    std::uint64_t conn;
+    std::uint32_t conn;  ///< connection id
     std::uint8_t state;  ///< TCP state after it
     std::uint8_t f;
   };
@@ -404,26 +406,33 @@ class idle_recorder final : public replay_sink, public replay_observer {
     std::uint32_t first;  ///< log index of the refresh
     timeout_slot slot, low;  ///< the reference's timer slot; the slot at values of the low class
   };
-  struct episode {  ///< one session of the reference (fixed size: no allocation per session)
+  /** A live session: what its packets touch, in one cache line, pooled (a slot is reused once
+   *  the session ends). `gen` is odd while the slot is in use; a connection caches (gen, slot). */
+  struct alignas(64) live_rec {
+    sim_time t_r = 0, deadline = 0;  ///< last refresh and deadline
+    std::uint32_t ep = 0;            ///< its episode
+    std::uint32_t gen = 0;
+    std::uint32_t ext = none32;      ///< its record in ext_ (packets, intervals) once it needs one
+    timeout_slot slot = timeout_slot::generic, low = timeout_slot::generic;
+    std::uint8_t state = 0;
+    std::uint8_t nlog = 0;           ///< packets in `log` while ext is none32
+    entry log[2]{};                  ///< the packets since the last refresh (usually the refresh and the current one)
+  };
+  static_assert(sizeof(live_rec) == 64);
+  struct episode {  ///< one session of the reference, as the peak and the model need it afterwards
     flow_key key;
+    std::uint8_t proto = 0;
+    end_kind end = end_kind::alive;
+    std::uint32_t ext = none32;  ///< kept: its packets and long gaps
     sim_time t0 = 0, end_t = 0;
     std::uint64_t seq0 = 0, end_seq = 0;
-    sim_time t_r = 0, deadline = 0;  ///< while alive: last refresh and deadline
-    std::uint32_t iv_first = 0;
-    std::uint32_t ext = none32;  ///< its record in ext_ (packets, intervals) once it needs one
-    timeout_slot slot = timeout_slot::generic, low = timeout_slot::generic;  ///< while alive
-    end_kind end = end_kind::alive;
-    std::uint8_t proto = 0, state = 0;
-    bool alive = false;
-    std::uint8_t nlog = 0;  ///< packets in `log` while ext is none32
-    entry log[2];           ///< the packets since the last refresh (usually just the refresh)
   };
   struct ext_rec {  ///< the packets and long gaps of a session that has them
     std::vector<entry> log;
     std::vector<interval> ivs;
+    std::uint32_t iv_first = 0;  ///< log index of the last refresh (0 while the session has no record)
   };
   struct conn_info {
-    std::uint32_t live_ep = 0;  ///< episode + 1 of the session its packets last found (a cache)
     bool emitted = false, broken = false, warm = false, fragment = false;
     sim_time emit_time = std::numeric_limits<sim_time>::max();
     sim_time brk_time = 0;
@@ -457,43 +466,63 @@ class idle_recorder final : public replay_sink, public replay_observer {
 
   std::uint64_t next_seq() const noexcept { return seq_src_ ? *seq_src_ : seq_ + 1; }
 
-  // ---- an episode's packets ------------------------------------------------------------------
-  std::size_t log_size(const episode& e) const noexcept { return e.ext == none32 ? e.nlog : ext_[e.ext].log.size(); }
-  const entry* log_data(const episode& e) const noexcept { return e.ext == none32 ? e.log : ext_[e.ext].log.data(); }
-  entry& last_log(episode& e) noexcept { return e.ext == none32 ? e.log[e.nlog - 1] : ext_[e.ext].log.back(); }
-  bool kept(const episode& e) const noexcept { return e.ext != none32 && !ext_[e.ext].ivs.empty(); }
-  ext_rec& ext(episode& e) {
-    if (e.ext == none32) {
+  // ---- a live session's packets ---------------------------------------------------------------
+  std::size_t log_size(const live_rec& L) const noexcept { return L.ext == none32 ? L.nlog : ext_[L.ext].log.size(); }
+  entry& last_log(live_rec& L) noexcept { return L.ext == none32 ? L.log[L.nlog - 1] : ext_[L.ext].log.back(); }
+  bool kept(const live_rec& L) const noexcept { return L.ext != none32 && !ext_[L.ext].ivs.empty(); }
+  ext_rec& ext(live_rec& L) {
+    if (L.ext == none32) {
       if (!free_ext_.empty()) {
-        e.ext = free_ext_.back();
+        L.ext = free_ext_.back();
         free_ext_.pop_back();
       } else {
-        e.ext = static_cast<std::uint32_t>(ext_.size());
+        L.ext = static_cast<std::uint32_t>(ext_.size());
         ext_.emplace_back();
       }
-      ext_rec& x = ext_[e.ext];
-      x.log.assign(e.log, e.log + e.nlog);
-      e.nlog = 0;
+      ext_rec& x = ext_[L.ext];
+      x.log.assign(L.log, L.log + L.nlog);
+      x.iv_first = 0;
+      L.nlog = 0;
     }
-    return ext_[e.ext];
+    return ext_[L.ext];
   }
-  void push_log(episode& e, const entry& x) {
-    if (e.ext == none32 && e.nlog < 2) {
-      e.log[e.nlog++] = x;
+  void push_log(live_rec& L, const entry& x) {
+    if (L.ext == none32 && L.nlog < 2) {
+      L.log[L.nlog++] = x;
       return;
     }
-    ext(e).log.push_back(x);
+    ext(L).log.push_back(x);
   }
-  void keep_last(episode& e) {
-    if (e.ext == none32) {
-      e.log[0] = e.log[e.nlog - 1];
-      e.nlog = 1;
+  void keep_last(live_rec& L) {
+    if (L.ext == none32) {
+      L.log[0] = L.log[L.nlog - 1];
+      L.nlog = 1;
       return;
     }
-    ext_rec& x = ext_[e.ext];
+    ext_rec& x = ext_[L.ext];
     const entry last = x.log.back();
     x.log.clear();
     x.log.push_back(last);
+    x.iv_first = 0;
+  }
+
+  std::uint32_t alloc_live() {
+    std::uint32_t li;
+    if (!free_live_.empty()) {
+      li = free_live_.back();
+      free_live_.pop_back();
+    } else {
+      li = static_cast<std::uint32_t>(pool_.size());
+      pool_.emplace_back();
+    }
+    live_rec& L = pool_[li];
+    const std::uint32_t gen = L.gen + 1;  // odd: in use
+    L = live_rec{};
+    L.gen = gen;
+    return li;
+  }
+  std::uint64_t tag_of(std::uint32_t li) const noexcept {
+    return (std::uint64_t{pool_[li].gen} << 32) | (std::uint64_t{li} + 1);
   }
 
   static idle_sweep_point& inexact(idle_sweep_point& p, const char* why) {
@@ -528,23 +557,26 @@ class idle_recorder final : public replay_sink, public replay_observer {
     return dropped && !rst && !c.closed_before ? f_breaking : 0;
   }
 
-  /// The live episode of the packet's key (npos: none), through the connection's cache.
-  std::size_t live_episode(conn_info& ci, const packet_view& p) {
-    if (ci.live_ep && eps_[ci.live_ep - 1].alive) return ci.live_ep - 1;
-    if (live_.empty()) return npos;
+  /// The live session of the packet's key (none32: none), through the connection's cache.
+  std::uint32_t live_session(const connection& c, const packet_view& p) {
+    if (const std::uint64_t tag = c.observer_tag) {
+      const auto li = static_cast<std::uint32_t>((tag & 0xffffffffu) - 1);
+      if (li < pool_.size() && pool_[li].gen == static_cast<std::uint32_t>(tag >> 32)) return li;
+    }
+    if (live_.empty()) return none32;
     const flow_key k = tracking_key(p);
-    const std::uint32_t* ei = live_.find(k, hash_bidir(k));
-    if (!ei) return npos;
-    ci.live_ep = *ei + 1;
-    return *ei;
+    const std::uint32_t* li = live_.find(k, hash_bidir(k));
+    if (!li) return none32;
+    c.observer_tag = tag_of(*li);
+    return *li;
   }
 
-  void close_interval(episode& e, sim_time n) {
+  void close_interval(live_rec& L, sim_time n) {
     if (!gaps_) return;
-    if (e.slot != s_ && e.low == e.slot) return;  // the same timer at every value
-    if (n < std::min(vmin_, e.low == s_ ? vmin_ : cfg_.timeout(e.low))) return;  // too short to matter
-    const std::uint32_t first = e.iv_first;
-    ext(e).ivs.push_back(interval{e.t_r, n, first, e.slot, e.low});
+    if (L.slot != s_ && L.low == L.slot) return;  // the same timer at every value
+    if (n < std::min(vmin_, L.low == s_ ? vmin_ : cfg_.timeout(L.low))) return;  // too short to matter
+    const interval iv{L.t_r, n, L.ext == none32 ? 0 : ext_[L.ext].iv_first, L.slot, L.low};
+    ext(L).ivs.push_back(iv);
   }
 
   /** The slot a refresh would have chosen at a value of the low class (the swept TCP state's
@@ -556,20 +588,24 @@ class idle_recorder final : public replay_sink, public replay_observer {
     return (p.flags & tcp_flags::rst) ? timeout_slot::tcp_close : s_;
   }
 
-  void finish_episode(episode& e) {
-    if (e.ext == none32) return;
-    ext_rec& x = ext_[e.ext];
-    if (!x.ivs.empty()) {
-      kept_.push_back(static_cast<std::size_t>(&e - eps_.data()));
-      x.log.shrink_to_fit();
-      x.ivs.shrink_to_fit();
-      return;
+  /// The session in live slot `li` is over: its episode keeps its packets if it had a long gap.
+  void finish_episode(std::uint32_t li) {
+    live_rec& L = pool_[li];
+    if (L.ext != none32) {
+      ext_rec& x = ext_[L.ext];
+      if (!x.ivs.empty()) {
+        eps_[L.ep].ext = L.ext;
+        kept_.push_back(L.ep);
+        x.log.shrink_to_fit();
+        x.ivs.shrink_to_fit();
+      } else {  // packets without a long gap: the record goes back (its vectors keep their memory)
+        x.log.clear();
+        free_ext_.push_back(L.ext);
+      }
     }
-    // packets without a long gap: the record goes back (its vectors keep their memory for reuse)
-    x.log.clear();
-    free_ext_.push_back(e.ext);
-    e.ext = none32;
-    e.nlog = 0;
+    L.ext = none32;
+    ++L.gen;  // even: free
+    free_live_.push_back(li);
   }
 
   /// The episodes of a key (built on first use), as the heads of chains through next_.
@@ -589,6 +625,10 @@ class idle_recorder final : public replay_sink, public replay_observer {
     idle_sweep_point out;
     if (pressure_) {
       out.why = "the reference replay had a full table";
+      return out;
+    }
+    if (overflow_) {
+      out.why = "more than 2^32 connections";
       return out;
     }
     if (v > cfg_.timeout(s_)) {
@@ -626,7 +666,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
     };
     std::vector<cev> cevs;
     std::vector<std::pair<std::uint32_t, sim_time>> cut;  // episode, its end in this world
-    for (std::size_t ei : kept_) {
+    for (const std::uint32_t ei : kept_) {
       const episode& e = eps_[ei];
       const ext_rec& xr = ext_[e.ext];
       const interval* iv = nullptr;
@@ -656,7 +696,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
       const entry* before = &log[j];
       for (; j < log.size() && log[j].t < t_exp; ++j)
         if (!(log[j].f & f_foreign)) before = &log[j];
-      const std::uint64_t cid = before->conn;
+      const std::uint32_t cid = before->conn;
       const conn_info& ci = conns_.at(cid);
       const bool in_log = !ci.emitted || ci.emit_time >= t_exp;
       bool breaks = false;
@@ -677,7 +717,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
         mark(e.key, why);
         continue;
       }
-      cut.emplace_back(static_cast<std::uint32_t>(ei), t_exp);
+      cut.emplace_back(ei, t_exp);
       if (!in_log) continue;
       break_cause kind = break_cause::none;
       if (cfg_.rst_on_expiry && e.proto == 6) {
@@ -688,7 +728,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
       }
       if (kind == break_cause::none && breaks) kind = break_cause::idle_timeout;
       const sim_time end = e.end == end_kind::alive ? std::numeric_limits<sim_time>::max() : e.end_t;
-      cevs.push_back(cev{cid, t_exp, end, kind, static_cast<std::uint32_t>(ei)});
+      cevs.push_back(cev{cid, t_exp, end, kind, ei});
     }
     std::sort(cevs.begin(), cevs.end(),
               [](const cev& a, const cev& b) { return a.conn != b.conn ? a.conn < b.conn : a.t_exp < b.t_exp; });
@@ -830,11 +870,13 @@ class idle_recorder final : public replay_sink, public replay_observer {
   sim_time vmin_;
   bool gaps_ = true;
   const std::uint64_t* seq_src_ = nullptr;
-  flow_map<std::uint32_t> live_;  ///< key → its live episode
+  flow_map<std::uint32_t> live_;  ///< key → its live session (pool_ slot)
+  std::vector<live_rec> pool_;    ///< live sessions
+  std::vector<std::uint32_t> free_live_;
   std::vector<episode> eps_;
   std::vector<ext_rec> ext_;
   std::vector<std::uint32_t> free_ext_;
-  std::vector<std::size_t> kept_;
+  std::vector<std::uint32_t> kept_;
   std::vector<conn_info> conns_;
   std::vector<std::uint64_t> pending_emit_;
   std::vector<sens> sensitive_;
@@ -844,10 +886,11 @@ class idle_recorder final : public replay_sink, public replay_observer {
   mutable flow_map<std::uint32_t> key_head_;  ///< key → its first episode (index_keys())
   mutable std::vector<std::uint32_t> next_;   ///< episode → the key's next episode
   mutable bool key_index_built_ = false;
-  std::size_t pending_end_ = npos;
+  std::uint32_t pending_end_ = none32;  ///< live slot of the session the current packet ended
   std::uint64_t seq_ = 0;
   bool pressure_ = false;
   bool fragments_ = false;
+  bool overflow_ = false;  ///< more than 2^32 connections (the packet records hold 32-bit ids)
   run_summary ref_;
 };
 
