@@ -227,8 +227,8 @@ class idle_recorder final : public replay_sink, public replay_observer {
     if (ik == icmp_kind::error) {  // looks up the quoted session: part of that key's story
       flow_key qk;
       if (quoted_tracking_key(p, qk)) {
-        if (const std::uint32_t* li = live_.find(qk, hash_bidir(qk))) {
-          live_rec& L = pool_[*li];
+        if (const std::uint32_t li = live_.find(qk, hash_bidir(qk), key_of()); li != none32) {
+          live_rec& L = pool_[li];
           push_log(L, entry{t, cid, L.state, f_foreign});
         }
       }
@@ -289,7 +289,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
       L.low = low_slot(p, d.slot, L.state, d);
       L.log[0] = entry{t, cid, L.state, flags};
       L.nlog = 1;
-      live_.get(k, hash_bidir(k)) = li;
+      live_.insert(hash_bidir(k), li);
       c.observer_tag = tag_of(li);
       return;
     }
@@ -306,10 +306,9 @@ class idle_recorder final : public replay_sink, public replay_observer {
 
   void on_session_end(std::size_t, const session_end& e) override {
     const std::uint64_t h = hash_bidir(e.orig);
-    const std::uint32_t* found = live_.find(e.orig, h);
-    if (!found) return;
-    const std::uint32_t li = *found;
-    live_.erase(e.orig, h);
+    const std::uint32_t li = live_.find(e.orig, h, key_of());
+    if (li == none32) return;
+    live_.erase(h, li);
     live_rec& L = pool_[li];
     episode& ep = eps_[L.ep];
     switch (e.kind) {
@@ -336,13 +335,13 @@ class idle_recorder final : public replay_sink, public replay_observer {
   /// After the run: the reference's totals.
   void finish(const run_summary& r) {
     ref_ = r;
-    live_.for_each([&](const flow_key&, std::uint32_t li) {
+    live_.for_each([&](std::uint32_t li) {
       live_rec& L = pool_[li];
       close_interval(L, r.last_ts - L.t_r);
       eps_[L.ep].end = end_kind::alive;
       finish_episode(li);
     });
-    live_ = flow_map<std::uint32_t>();
+    live_.clear();
     std::vector<live_rec>().swap(pool_);
     std::vector<std::uint32_t>().swap(free_live_);
     for (const auto& d : r.devices)
@@ -466,6 +465,80 @@ class idle_recorder final : public replay_sink, public replay_observer {
 
   std::uint64_t next_seq() const noexcept { return seq_src_ ? *seq_src_ : seq_ + 1; }
 
+  /** The live sessions by key: open addressing over (hash, live slot) pairs, 16 bytes a slot
+   *  (a quarter of a flow_map's: the table stays in cache); the key itself is the session's
+   *  episode's, compared only when the hashes match. Backward-shift deletion. */
+  class live_index {
+   public:
+    live_index() { grow(16); }
+    template <class KeyOf>
+    std::uint32_t find(const flow_key& k, std::uint64_t h, KeyOf&& key_of) const noexcept {
+      for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+        const slot& x = s_[i];
+        if (x.v == none32) return none32;
+        if (x.h == h && key_of(x.v).same_flow(k)) return x.v;
+      }
+    }
+    void insert(std::uint64_t h, std::uint32_t v) {
+      if ((n_ + 1) * 2 > s_.size()) grow(s_.size() * 2);
+      std::size_t i = h & mask_;
+      while (s_[i].v != none32) i = (i + 1) & mask_;
+      s_[i] = slot{h, v};
+      ++n_;
+    }
+    /// Removes the entry of live slot `v` (hash `h`).
+    void erase(std::uint64_t h, std::uint32_t v) noexcept {
+      std::size_t i = h & mask_;
+      for (;; i = (i + 1) & mask_) {
+        if (s_[i].v == none32) return;
+        if (s_[i].v == v) break;
+      }
+      for (std::size_t j = i;;) {
+        j = (j + 1) & mask_;
+        if (s_[j].v == none32) break;
+        const std::size_t home = s_[j].h & mask_;
+        if (i <= j ? (home > i && home <= j) : (home > i || home <= j)) continue;
+        s_[i] = s_[j];
+        i = j;
+      }
+      s_[i].v = none32;
+      --n_;
+    }
+    bool empty() const noexcept { return n_ == 0; }
+    template <class F>
+    void for_each(F&& f) const {
+      for (const slot& x : s_)
+        if (x.v != none32) f(x.v);
+    }
+    void clear() {
+      s_.clear();
+      n_ = 0;
+      grow(16);
+    }
+
+   private:
+    struct slot {
+      std::uint64_t h = 0;
+      std::uint32_t v = none32;
+    };
+    void grow(std::size_t cap) {
+      std::vector<slot> old = std::move(s_);
+      s_.assign(cap, slot{});
+      mask_ = cap - 1;
+      n_ = 0;
+      for (const slot& x : old)
+        if (x.v != none32) insert(x.h, x.v);
+    }
+    std::vector<slot> s_;
+    std::size_t n_ = 0, mask_ = 0;
+  };
+  /// The key of a live slot, for live_index.
+  struct live_key {
+    const idle_recorder* r;
+    const flow_key& operator()(std::uint32_t li) const noexcept { return r->eps_[r->pool_[li].ep].key; }
+  };
+  live_key key_of() const noexcept { return live_key{this}; }
+
   // ---- a live session's packets ---------------------------------------------------------------
   std::size_t log_size(const live_rec& L) const noexcept { return L.ext == none32 ? L.nlog : ext_[L.ext].log.size(); }
   entry& last_log(live_rec& L) noexcept { return L.ext == none32 ? L.log[L.nlog - 1] : ext_[L.ext].log.back(); }
@@ -565,10 +638,10 @@ class idle_recorder final : public replay_sink, public replay_observer {
     }
     if (live_.empty()) return none32;
     const flow_key k = tracking_key(p);
-    const std::uint32_t* li = live_.find(k, hash_bidir(k));
-    if (!li) return none32;
-    c.observer_tag = tag_of(*li);
-    return *li;
+    const std::uint32_t li = live_.find(k, hash_bidir(k), key_of());
+    if (li == none32) return none32;
+    c.observer_tag = tag_of(li);
+    return li;
   }
 
   void close_interval(live_rec& L, sim_time n) {
@@ -870,7 +943,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
   sim_time vmin_;
   bool gaps_ = true;
   const std::uint64_t* seq_src_ = nullptr;
-  flow_map<std::uint32_t> live_;  ///< key → its live session (pool_ slot)
+  live_index live_;               ///< key → its live session (pool_ slot)
   std::vector<live_rec> pool_;    ///< live sessions
   std::vector<std::uint32_t> free_live_;
   std::vector<episode> eps_;
@@ -943,12 +1016,12 @@ void idle_resim(Source& src, std::vector<idle_resim_lane>& lanes, timeout_slot s
   }
   auto fail = [&](std::uint64_t m, const char* why) {
     m &= active;
+    active &= ~m;
     for (; m; m &= m - 1) {
       const auto i = static_cast<std::size_t>(__builtin_ctzll(m));
       lanes[i].why = why;
       rs[i].reset();
     }
-    active &= ~m;
   };
   std::vector<sim_time> flushes;             // the full replay's connection-log flushes
   std::vector<std::size_t> done(n, 0);      // flushes each lane has had
