@@ -524,7 +524,8 @@ int sweep(const sweep_options& opt) {
     how = fmt::format("{}: {} reference replay(s), {} value(s) from their idle gaps", passes == 1 ? "one pass" : fmt::format("{} passes", passes),
                       refs.size(), n_one - refs.size());
     if (n_resim)
-      how += fmt::format(" ({} with {} flow(s) re-simulated: {} filtered pass(es))", n_resim, flows_resim, resim_passes.size());
+      how += fmt::format(" ({} of them with {} flow(s) re-simulated in {} filtered pass(es))", n_resim, flows_resim,
+                         resim_passes.size());
     if (!replayed.empty())
       how += fmt::format(", {} replayed ({}: {})", fmt::join(replayed, ", "), replayed.size() == 1 ? "it" : "they", why);
   }
