@@ -219,8 +219,6 @@ class idle_recorder final : public replay_sink, public replay_observer {
       for (std::uint64_t id : pending_emit_) conn(id).emit_time = t;
       pending_emit_.clear();
     }
-    if (c.id > std::numeric_limits<std::uint32_t>::max()) overflow_ = true;
-    const auto cid = static_cast<std::uint32_t>(c.id);
     if (!p.l4_header) conn(c.id).fragment = true;
     if (p.fragment) fragments_ = true;
     const icmp_kind ik = classify_icmp(p);
@@ -229,7 +227,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
       if (quoted_tracking_key(p, qk)) {
         if (const std::uint32_t li = live_.find(qk, hash_bidir(qk), key_of()); li != none32) {
           live_rec& L = pool_[li];
-          push_log(L, entry{t, cid, L.state, f_foreign});
+          push_log(L, entry{t, conn_id(c), L.state, f_foreign});
         }
       }
       return;
@@ -237,7 +235,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
     const std::uint8_t flags = classify(p, c, ik) | (c.dev.empty() || c.dev[0].had_session ? f_had_session : 0);
     if (pending_end_ != none32) {  // this packet ended the session (kill, reopen)
       live_rec& L = pool_[pending_end_];
-      push_log(L, entry{t, cid, L.state, flags});
+      push_log(L, entry{t, conn_id(c), L.state, flags});
       finish_episode(pending_end_);
       pending_end_ = none32;
     } else if (const std::uint32_t li = live_session(c, p); li != none32) {
@@ -245,7 +243,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
       // conntrack's "remaining time" rule for FIN/RST outside the window reads the deadline
       if (p.is_tcp() && p.l4_header && (p.flags & (tcp_flags::fin | tcp_flags::rst)) && d.v != verdict::forward)
         sensitive_.push_back(sens{t, L.t_r, L.deadline - t, L.ep, L.slot, L.low});
-      push_log(L, entry{t, cid, L.state, flags});
+      push_log(L, entry{t, L.cur_conn, L.state, flags});
       timeout_slot slot;
       sim_time deadline;
       if (d.tracked) {
@@ -266,7 +264,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
         L.deadline = deadline;
         L.slot = slot;
         L.low = low_slot(p, slot, L.state, d);
-        if (kept(L)) ext_[L.ext].iv_first = static_cast<std::uint32_t>(log_size(L) - 1);
+        if (kept(L)) ext_[L.u.ext].iv_first = static_cast<std::uint32_t>(log_size(L) - 1);
         else keep_last(L);  // only the refresh is needed until a long gap
       }
       return;
@@ -279,6 +277,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
       e.seq0 = seq_;
       e.proto = k.proto;
       eps_.push_back(e);
+      const std::uint32_t cid = conn_id(c);
       const std::uint32_t li = alloc_live();
       live_rec& L = pool_[li];
       L.ep = static_cast<std::uint32_t>(eps_.size() - 1);
@@ -287,8 +286,9 @@ class idle_recorder final : public replay_sink, public replay_observer {
       L.deadline = d.deadline;
       L.slot = d.slot;
       L.low = low_slot(p, d.slot, L.state, d);
-      L.log[0] = entry{t, cid, L.state, flags};
+      L.u.log[0] = entry{t, cid, L.state, flags};
       L.nlog = 1;
+      L.cur_conn = cid;
       live_.insert(hash_bidir(k), li);
       c.observer_tag = tag_of(li);
       return;
@@ -301,6 +301,13 @@ class idle_recorder final : public replay_sink, public replay_observer {
       const bool warm = c.warm && !(c.dev.empty() || c.dev[0].had_session) && !bare_syn;
       const bool pickup = tcp::creates_session(p.flags, true) && cfg_.no_session == no_session_policy::pickup && !cfg_.syn_only;
       if (bare_syn || warm || pickup) transient_.push_back(point{t, seq_, tracking_key(p)});
+    }
+  }
+
+  void prefetch(const connection& c) noexcept override {
+    if (const std::uint64_t tag = c.observer_tag) {
+      const auto li = static_cast<std::size_t>((tag & 0xffffffffu) - 1);
+      if (li < pool_.size()) __builtin_prefetch(&pool_[li], 1);
     }
   }
 
@@ -411,12 +418,16 @@ class idle_recorder final : public replay_sink, public replay_observer {
     sim_time t_r = 0, deadline = 0;  ///< last refresh and deadline
     std::uint32_t ep = 0;            ///< its episode
     std::uint32_t gen = 0;
-    std::uint32_t ext = none32;      ///< its record in ext_ (packets, intervals) once it needs one
+    std::uint32_t cur_conn = 0;      ///< id of the connection of its latest packet
     timeout_slot slot = timeout_slot::generic, low = timeout_slot::generic;
     std::uint8_t state = 0;
-    std::uint8_t nlog = 0;           ///< packets in `log` while ext is none32
-    entry log[2]{};                  ///< the packets since the last refresh (usually the refresh and the current one)
+    std::uint8_t nlog = 0;           ///< packets in u.log; ext_mode: they are in ext_[u.ext]
+    union store {
+      entry log[2];       ///< the packets since the last refresh (usually the refresh and the current one)
+      std::uint32_t ext;  ///< its record in ext_ (packets, intervals) once it needs one
+    } u{};
   };
+  static constexpr std::uint8_t ext_mode = 0xff;
   static_assert(sizeof(live_rec) == 64);
   struct episode {  ///< one session of the reference, as the peak and the model need it afterwards
     flow_key key;
@@ -540,39 +551,42 @@ class idle_recorder final : public replay_sink, public replay_observer {
   live_key key_of() const noexcept { return live_key{this}; }
 
   // ---- a live session's packets ---------------------------------------------------------------
-  std::size_t log_size(const live_rec& L) const noexcept { return L.ext == none32 ? L.nlog : ext_[L.ext].log.size(); }
-  entry& last_log(live_rec& L) noexcept { return L.ext == none32 ? L.log[L.nlog - 1] : ext_[L.ext].log.back(); }
-  bool kept(const live_rec& L) const noexcept { return L.ext != none32 && !ext_[L.ext].ivs.empty(); }
+  static bool has_ext(const live_rec& L) noexcept { return L.nlog == ext_mode; }
+  std::size_t log_size(const live_rec& L) const noexcept { return has_ext(L) ? ext_[L.u.ext].log.size() : L.nlog; }
+  entry& last_log(live_rec& L) noexcept { return has_ext(L) ? ext_[L.u.ext].log.back() : L.u.log[L.nlog - 1]; }
+  bool kept(const live_rec& L) const noexcept { return has_ext(L) && !ext_[L.u.ext].ivs.empty(); }
   ext_rec& ext(live_rec& L) {
-    if (L.ext == none32) {
+    if (!has_ext(L)) {
+      std::uint32_t xi;
       if (!free_ext_.empty()) {
-        L.ext = free_ext_.back();
+        xi = free_ext_.back();
         free_ext_.pop_back();
       } else {
-        L.ext = static_cast<std::uint32_t>(ext_.size());
+        xi = static_cast<std::uint32_t>(ext_.size());
         ext_.emplace_back();
       }
-      ext_rec& x = ext_[L.ext];
-      x.log.assign(L.log, L.log + L.nlog);
+      ext_rec& x = ext_[xi];
+      x.log.assign(L.u.log, L.u.log + L.nlog);
       x.iv_first = 0;
-      L.nlog = 0;
+      L.u.ext = xi;
+      L.nlog = ext_mode;
     }
-    return ext_[L.ext];
+    return ext_[L.u.ext];
   }
   void push_log(live_rec& L, const entry& x) {
-    if (L.ext == none32 && L.nlog < 2) {
-      L.log[L.nlog++] = x;
+    if (L.nlog < 2) {
+      L.u.log[L.nlog++] = x;
       return;
     }
     ext(L).log.push_back(x);
   }
   void keep_last(live_rec& L) {
-    if (L.ext == none32) {
-      L.log[0] = L.log[L.nlog - 1];
+    if (!has_ext(L)) {
+      L.u.log[0] = L.u.log[L.nlog - 1];
       L.nlog = 1;
       return;
     }
-    ext_rec& x = ext_[L.ext];
+    ext_rec& x = ext_[L.u.ext];
     const entry last = x.log.back();
     x.log.clear();
     x.log.push_back(last);
@@ -630,7 +644,15 @@ class idle_recorder final : public replay_sink, public replay_observer {
     return dropped && !rst && !c.closed_before ? f_breaking : 0;
   }
 
-  /// The live session of the packet's key (none32: none), through the connection's cache.
+  /// The connection's id as the packet records keep it (32 bits).
+  std::uint32_t conn_id(const connection& c) noexcept {
+    if (c.id > std::numeric_limits<std::uint32_t>::max()) overflow_ = true;
+    return static_cast<std::uint32_t>(c.id);
+  }
+
+  /** The live session of the packet's key (none32: none), through the connection's cache. A hit
+   *  means the connection is the one of the session's latest packet (cur_conn): the log has one
+   *  live connection per key, and a connection record starts with an empty cache. */
   std::uint32_t live_session(const connection& c, const packet_view& p) {
     if (const std::uint64_t tag = c.observer_tag) {
       const auto li = static_cast<std::uint32_t>((tag & 0xffffffffu) - 1);
@@ -641,6 +663,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
     const std::uint32_t li = live_.find(k, hash_bidir(k), key_of());
     if (li == none32) return none32;
     c.observer_tag = tag_of(li);
+    pool_[li].cur_conn = conn_id(c);  // a connection's first packet on this session (the cache was empty)
     return li;
   }
 
@@ -648,7 +671,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
     if (!gaps_) return;
     if (L.slot != s_ && L.low == L.slot) return;  // the same timer at every value
     if (n < std::min(vmin_, L.low == s_ ? vmin_ : cfg_.timeout(L.low))) return;  // too short to matter
-    const interval iv{L.t_r, n, L.ext == none32 ? 0 : ext_[L.ext].iv_first, L.slot, L.low};
+    const interval iv{L.t_r, n, has_ext(L) ? ext_[L.u.ext].iv_first : 0, L.slot, L.low};
     ext(L).ivs.push_back(iv);
   }
 
@@ -664,19 +687,19 @@ class idle_recorder final : public replay_sink, public replay_observer {
   /// The session in live slot `li` is over: its episode keeps its packets if it had a long gap.
   void finish_episode(std::uint32_t li) {
     live_rec& L = pool_[li];
-    if (L.ext != none32) {
-      ext_rec& x = ext_[L.ext];
+    if (has_ext(L)) {
+      ext_rec& x = ext_[L.u.ext];
       if (!x.ivs.empty()) {
-        eps_[L.ep].ext = L.ext;
+        eps_[L.ep].ext = L.u.ext;
         kept_.push_back(L.ep);
         x.log.shrink_to_fit();
         x.ivs.shrink_to_fit();
       } else {  // packets without a long gap: the record goes back (its vectors keep their memory)
         x.log.clear();
-        free_ext_.push_back(L.ext);
+        free_ext_.push_back(L.u.ext);
       }
     }
-    L.ext = none32;
+    L.nlog = 0;
     ++L.gen;  // even: free
     free_live_.push_back(li);
   }

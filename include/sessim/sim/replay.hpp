@@ -69,6 +69,9 @@ class replay_observer {
                            const decision& /*d*/, sim_time /*t*/, session_device& /*dev*/) {}
   /// A session of device `i` ended (before the connection log hears of it).
   virtual void on_session_end(std::size_t /*i*/, const session_end& /*e*/) {}
+  /// Read-ahead (replay::run with read_ahead): a packet of connection `c` comes a few frames
+  /// later; fetch what on_decision will need for it.
+  virtual void prefetch(const connection& /*c*/) noexcept {}
 };
 
 /// Replay settings.
@@ -149,6 +152,7 @@ class replay {
   /// connection's hints when it has them, else from the device's bucket.
   void prefetch_sessions(const packet_view& p, std::size_t h) noexcept {
     const connection* c = log_->peek(tracking_key(p), h);
+    if (c && opt_.observer) opt_.observer->prefetch(*c);
     for (std::size_t i = 0; i < devices_.size(); ++i) {
       if (c && c->dev[i].hint) {
         const char* e = reinterpret_cast<const char*>(c->dev[i].hint);
