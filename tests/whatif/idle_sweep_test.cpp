@@ -432,6 +432,7 @@ TEST(idle_sweep, re_simulation_gives_up_on_icmp_errors_and_fragments) {
 
 struct cli_tally {
   int points = 0, one_pass = 0, resimulated = 0;
+  std::map<std::string, int> why;  ///< replayed points by reason
 };
 
 void check_cli(const std::string& trace, const std::vector<std::string>& sets, const std::string& param,
@@ -455,6 +456,7 @@ void check_cli(const std::string& trace, const std::vector<std::string>& sets, c
     ++tl.points;
     if (fast[i].one_pass && !fast[i].reference) ++tl.one_pass;
     if (fast[i].resimulated) ++tl.resimulated;
+    if (!fast[i].one_pass) ++tl.why[fast[i].why.empty() ? "(not a one-pass key)" : fast[i].why];
     EXPECT_FALSE(slow[i].one_pass);
     const std::string at = label + " " + param + "=" + values[i] + (fast[i].one_pass ? " (one-pass)" : " (replayed)");
     EXPECT_EQ(fast[i].summary.broken, slow[i].summary.broken) << at;
@@ -493,6 +495,7 @@ TEST(idle_sweep_cli, equals_replays_on_the_bundled_traces) {
             "client:300s");
   std::printf("  bundled traces: %d of %d points one-pass (not counting references), %d with re-simulated flows\n",
               t.one_pass, t.points, t.resimulated);
+  for (const auto& [w, n] : t.why) std::printf("  replayed: %4d  %s\n", n, w.c_str());
   EXPECT_GT(t.one_pass, 50);
 }
 
