@@ -306,9 +306,13 @@ std::size_t one_pass(const sweep_options& opt, const topology& base, const std::
       const idle_sweep_point x = g.rec->evaluate(v, low[i]);
       if (!x.exact) {
         p.why = x.why;
-        if (!x.resimulate.empty()) {
+        // Re-simulating more than a quarter of the flows costs about a full replay (the filtered
+        // replays read no frames ahead): replay those values with the rest.
+        if (!x.resimulate.empty() && x.resimulate.size() * 4 <= std::max<std::uint64_t>(ref.connections, 1)) {
           resim.push_back(idle_resim_lane{topos[i], x.resimulate, nullptr, {}, {}});
           resim_at.push_back(resim_of{k, i});
+        } else if (!x.resimulate.empty()) {
+          p.why = fmt::format("{}, in {} flow(s)", x.why, x.resimulate.size());
         }
         continue;
       }
@@ -433,9 +437,31 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
     for (auto& s : sums) s.trace = opt.run.trace;
     return sums;
   };
-  // The filtered replays of one-pass values (idle_resim()).
+  // The filtered replays of one-pass values (idle_resim()): the values split over the threads,
+  // each thread reading the trace itself.
   auto resim_pass = [&](std::vector<idle_resim_lane>& lanes, timeout_slot s) {
-    source_run([&](auto& src) { idle_resim(src, lanes, s, ropt); });
+    unsigned workers = lo.threads ? lo.threads : std::max(1u, std::thread::hardware_concurrency());
+    workers = std::min<unsigned>(workers, static_cast<unsigned>(lanes.size()));
+    if (workers <= 1) {
+      source_run([&](auto& src) { idle_resim(src, lanes, s, ropt); });
+      return;
+    }
+    std::vector<std::vector<idle_resim_lane>> part(workers);
+    for (std::size_t i = 0; i < lanes.size(); ++i) part[i % workers].push_back(std::move(lanes[i]));
+    std::vector<std::exception_ptr> errs(workers);
+    std::vector<std::thread> ts;
+    for (unsigned w = 0; w < workers; ++w)
+      ts.emplace_back([&, w] {
+        try {
+          source_run([&](auto& src) { idle_resim(src, part[w], s, ropt); });
+        } catch (...) {
+          errs[w] = std::current_exception();
+        }
+      });
+    for (auto& t : ts) t.join();
+    for (auto& e : errs)
+      if (e) std::rethrow_exception(e);
+    for (std::size_t i = 0; i < lanes.size(); ++i) lanes[i] = std::move(part[i % workers][i / workers]);
   };
 
   std::vector<bool> done(points.size(), false);
