@@ -306,9 +306,9 @@ std::size_t one_pass(const sweep_options& opt, const topology& base, const std::
       const idle_sweep_point x = g.rec->evaluate(v, low[i]);
       if (!x.exact) {
         p.why = x.why;
-        // Re-simulating more than a quarter of the flows costs about a full replay (the filtered
-        // replays read no frames ahead): replay those values with the rest.
-        if (!x.resimulate.empty() && x.resimulate.size() * 4 <= std::max<std::uint64_t>(ref.connections, 1)) {
+        // Re-simulating more than a quarter of the flows (of a big trace) costs about a full
+        // replay (the filtered replays read no frames ahead): replay those values with the rest.
+        if (!x.resimulate.empty() && x.resimulate.size() <= std::max<std::uint64_t>(ref.connections / 4, 4096)) {
           resim.push_back(idle_resim_lane{topos[i], x.resimulate, nullptr, {}, {}});
           resim_at.push_back(resim_of{k, i});
         } else if (!x.resimulate.empty()) {
