@@ -704,18 +704,6 @@ class idle_recorder final : public replay_sink, public replay_observer {
     free_live_.push_back(li);
   }
 
-  /// The episodes of a key (built on first use), as the heads of chains through next_.
-  void index_keys() const {
-    if (key_index_built_) return;
-    key_index_built_ = true;
-    next_.assign(eps_.size(), none32);
-    for (std::size_t i = eps_.size(); i-- > 0;) {
-      std::uint32_t& head = key_head_.get(eps_[i].key, hash_bidir(eps_[i].key), none32);
-      next_[i] = head;
-      head = static_cast<std::uint32_t>(i);
-    }
-  }
-
   /// The model (see evaluate() and combine()).
   idle_sweep_point compute(sim_time v, bool low, const idle_recorder* part, const run_summary* part_sum) const {
     idle_sweep_point out;
@@ -908,11 +896,8 @@ class idle_recorder final : public replay_sink, public replay_observer {
     }
     std::vector<std::uint8_t> skip_tr;
     if (!marked.empty()) {
-      index_keys();
-      marked.for_each([&](const flow_key& k, char) {
-        if (const std::uint32_t* h = key_head_.find(k))
-          for (std::uint32_t i = *h; i != none32; i = next_[i]) skip[i] = 2;
-      });
+      for (std::size_t i = 0; i < eps_.size(); ++i)  // a scan: the marked set is small and stays in cache
+        if (marked.find(eps_[i].key)) skip[i] = 2;
       skip_tr.assign(transient_.size(), 0);
       for (std::size_t i = 0; i < transient_.size(); ++i)
         if (marked.find(transient_[i].key)) skip_tr[i] = 1;
@@ -979,9 +964,6 @@ class idle_recorder final : public replay_sink, public replay_observer {
   std::vector<point> transient_;
   std::vector<broken_conn> broken_;  ///< the reference's broken connections
   std::vector<ev> evs_;              ///< the table's events, sorted (after finish())
-  mutable flow_map<std::uint32_t> key_head_;  ///< key → its first episode (index_keys())
-  mutable std::vector<std::uint32_t> next_;   ///< episode → the key's next episode
-  mutable bool key_index_built_ = false;
   std::uint32_t pending_end_ = none32;  ///< live slot of the session the current packet ended
   std::uint64_t seq_ = 0;
   bool pressure_ = false;
