@@ -13,11 +13,14 @@
 ///   - once the reference's own session is gone as well, both replays agree again.
 /// peak_sessions is a sweep line over the session lifetimes with the shortened ends.
 ///
-/// evaluate() says when it cannot be sure (exact = false, with the reason); the caller then replays
-/// that value. It is never sure when, after such an expiry, a packet would create a session again
-/// (pickup, a SYN, UDP), another connection or an ICMP error depends on the lost session, a
-/// fragment copies a verdict, or the TCP "remaining time" rule of conntrack could decide
-/// differently; and not at all when the reference ever had a full table. Only one device, no
+/// evaluate() says when it cannot be sure (exact = false, with the reason). It is never sure of a
+/// flow when, after such an expiry, a packet would create a session again (pickup, a SYN, UDP),
+/// another connection or an ICMP error depends on the lost session, a fragment copies a verdict,
+/// or the TCP "remaining time" rule of conntrack could decide differently: it then lists those
+/// flows (idle_sweep_point::resimulate), idle_resim() replays just their packets at that value in
+/// one more pass, and combine() puts the two together. The caller replays the value in full when
+/// that cannot be exact (fragments in the trace, an ICMP error quoting such a flow, a table that
+/// would fill), and every value when the reference ever had a full table. Only one device, no
 /// sync, paths, events, redirect or balancers (the caller checks the topology), and every value
 /// must choose the same TCP timer slots as Vref (same comparison class, see idle_sweep_class()),
 /// or be of the low class of a TCP state's timeout (idle_sweep_low_class()), where the recorder
