@@ -11,6 +11,9 @@
 #include <map>
 #include <set>
 #include <streambuf>
+#include <thread>
+#include <atomic>
+#include <exception>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -170,10 +173,10 @@ namespace {
  *  value not yet `done`) with an idle_recorder, in one pass; every other value of the class is
  *  computed from the recorded idle gaps when that is exact. Marks the points it fills in `done`;
  *  returns how many it computed besides the references. */
-template <class Pass>
+template <class Pass, class ResimPass>
 std::size_t one_pass(const sweep_options& opt, const topology& base, const std::vector<topology>& all_topos,
                      std::vector<sweep_point>& all_points, std::vector<bool>& all_done, const replay_options& ropt,
-                     unsigned pass_no, Pass&& pass) {
+                     unsigned pass_no, Pass&& pass, ResimPass&& resim_pass) {
   // Work on the values not done yet.
   std::vector<std::size_t> idx;
   for (std::size_t i = 0; i < all_points.size(); ++i)
@@ -217,9 +220,9 @@ std::size_t one_pass(const sweep_options& opt, const topology& base, const std::
 
   // Group the values by comparison class; each group's largest value is its reference.
   // Values of a TCP state's low class go with the largest value whatever its class (the recorder
-  // notes the slot each refresh would pick at them) — unless the device picks up mid-stream
-  // packets: then every gap between such a value and the largest would re-create a session
-  // (not computable), and a reference of their own, closer to them, is the better bet.
+  // notes the slot each refresh would pick at them). Where the device picks up mid-stream packets
+  // (tcp.loose=1), the flows whose sessions such a value would re-create after an expiry are
+  // re-simulated on their own (idle_resim()).
   auto value_of = [&](std::size_t i) { return topos[i].devices[0].config.timeout(*slot); };
   std::size_t imax = 0;
   for (std::size_t i = 1; i < topos.size(); ++i)
@@ -233,8 +236,7 @@ std::size_t one_pass(const sweep_options& opt, const topology& base, const std::
   for (std::size_t i = 0; i < topos.size(); ++i) {
     const std::vector<bool> c = class_of(i);
     const device_config& cfg = topos[i].devices[0].config;
-    const bool pickup = cfg.no_session == no_session_policy::pickup && !cfg.syn_only;
-    if (c != top && !pickup && idle_sweep_low_class(*slot, value_of(i), cfg)) {
+    if (c != top && idle_sweep_low_class(*slot, value_of(i), cfg)) {
       low[i] = true;
       groups[top].push_back(i);
     } else {
@@ -263,12 +265,18 @@ std::size_t one_pass(const sweep_options& opt, const topology& base, const std::
     g.rec = std::make_unique<idle_recorder>(*slot, topos[g.ref].devices[0].config, vmin);
     replay_options o = ropt;
     o.observer = g.rec.get();
+    o.read_ahead = true;  // the recorder does not look at the source's frames
     g.r = std::make_unique<replay>(topos[g.ref], o);
     gs.push_back(std::move(g));
   }
   std::vector<lockstep_lane> lanes;
   for (auto& g : gs) lanes.push_back(lockstep_lane{g.r.get(), g.rec.get(), true});
-  std::vector<run_summary> sums = pass(lanes);
+  std::vector<run_summary> sums = pass(lanes, true);
+  std::vector<idle_resim_lane> resim;  // values that need some flows re-simulated
+  struct resim_of {
+    std::size_t group, point;
+  };
+  std::vector<resim_of> resim_at;
   for (std::size_t k = 0; k < gs.size(); ++k) {
     group& g = gs[k];
     const run_summary& ref = sums[k];
@@ -298,6 +306,14 @@ std::size_t one_pass(const sweep_options& opt, const topology& base, const std::
       const idle_sweep_point x = g.rec->evaluate(v, low[i]);
       if (!x.exact) {
         p.why = x.why;
+        // Re-simulating more than a quarter of the flows (of a big trace) costs about a full
+        // replay (the filtered replays read no frames ahead): replay those values with the rest.
+        if (!x.resimulate.empty() && x.resimulate.size() <= std::max<std::uint64_t>(ref.connections / 4, 4096)) {
+          resim.push_back(idle_resim_lane{topos[i], x.resimulate, nullptr, {}, {}});
+          resim_at.push_back(resim_of{k, i});
+        } else if (!x.resimulate.empty()) {
+          p.why = fmt::format("{}, in {} flow(s)", x.why, x.resimulate.size());
+        }
         continue;
       }
       p.summary = ref;
@@ -310,7 +326,35 @@ std::size_t one_pass(const sweep_options& opt, const topology& base, const std::
       done[i] = true;
       ++computed;
     }
-    g.rec.reset();
+  }
+  // One more pass over the trace for the flows the idle-gap model could not follow.
+  if (!resim.empty()) {
+    resim_pass(resim, *slot);
+    for (std::size_t r = 0; r < resim.size(); ++r) {
+      const idle_resim_lane& l = resim[r];
+      const std::size_t i = resim_at[r].point;
+      group& g = gs[resim_at[r].group];
+      sweep_point& p = points[i];
+      if (!l.why.empty()) {
+        p.why = l.why;
+        continue;
+      }
+      const idle_sweep_point x = g.rec->combine(topos[i].devices[0].config.timeout(*slot), low[i], *l.rec, l.summary);
+      if (!x.exact) {
+        p.why = x.why;
+        continue;
+      }
+      p.summary = sums[resim_at[r].group];
+      p.summary.broken = x.broken;
+      p.summary.broken_by_cause = x.broken_by_cause;
+      p.summary.peak_sessions = x.peak_sessions;
+      p.one_pass = true;
+      p.resimulated = l.keys.size();
+      p.pass = pass_no;
+      p.why.clear();
+      done[i] = true;
+      ++computed;
+    }
   }
   return computed;
 }
@@ -350,21 +394,74 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
   ropt.log.warm_window = seconds(opt.run.warm_window);
   lockstep_options lo;
   lo.threads = opt.threads;
-  // One pass over the trace for `lanes`; returns their summaries.
-  auto pass = [&](const std::vector<lockstep_lane>& lanes) {
+  auto source_run = [&](auto&& fn) {
     trace_reader reader(opt.run.trace);
-    std::vector<run_summary> sums;
     if (ka.enabled()) {
       keepalive_source<trace_reader> src(reader, ka);
-      sums = run_lockstep(src, lanes, lo);
+      fn(src);
     } else {
-      sums = run_lockstep(reader, lanes, lo);
+      fn(reader);
     }
-    for (auto& s : sums) {
-      s.trace = opt.run.trace;
-      s.time_backwards = reader.stats().time_backwards;
+    return reader.stats().time_backwards;
+  };
+  // One pass over the trace for `lanes`; returns their summaries. `own_readers`: each lane reads
+  // the trace itself, with read-ahead, the lanes spread over the threads (a reference replay runs
+  // like `sessim run`); else one reader feeds all lanes in lockstep.
+  auto pass = [&](const std::vector<lockstep_lane>& lanes, bool own_readers) {
+    std::vector<run_summary> sums(lanes.size());
+    if (own_readers) {
+      unsigned workers = lo.threads ? lo.threads : std::max(1u, std::thread::hardware_concurrency());
+      workers = std::min<unsigned>(workers, static_cast<unsigned>(lanes.size()));
+      std::atomic<std::size_t> next{0};
+      std::vector<std::exception_ptr> errs(lanes.size());
+      auto work = [&] {
+        for (std::size_t k; (k = next.fetch_add(1)) < lanes.size();) {
+          try {
+            const std::uint64_t tb = source_run([&](auto& src) { sums[k] = lanes[k].r->run(src, *lanes[k].sink); });
+            sums[k].time_backwards = tb;
+          } catch (...) {
+            errs[k] = std::current_exception();
+          }
+        }
+      };
+      std::vector<std::thread> ts;
+      for (unsigned w = 1; w < workers; ++w) ts.emplace_back(work);
+      work();
+      for (auto& t : ts) t.join();
+      for (auto& e : errs)
+        if (e) std::rethrow_exception(e);
+    } else {
+      const std::uint64_t tb = source_run([&](auto& src) { sums = run_lockstep(src, lanes, lo); });
+      for (auto& s : sums) s.time_backwards = tb;
     }
+    for (auto& s : sums) s.trace = opt.run.trace;
     return sums;
+  };
+  // The filtered replays of one-pass values (idle_resim()): the values split over the threads,
+  // each thread reading the trace itself.
+  auto resim_pass = [&](std::vector<idle_resim_lane>& lanes, timeout_slot s) {
+    unsigned workers = lo.threads ? lo.threads : std::max(1u, std::thread::hardware_concurrency());
+    workers = std::min<unsigned>(workers, static_cast<unsigned>(lanes.size()));
+    if (workers <= 1) {
+      source_run([&](auto& src) { idle_resim(src, lanes, s, ropt); });
+      return;
+    }
+    std::vector<std::vector<idle_resim_lane>> part(workers);
+    for (std::size_t i = 0; i < lanes.size(); ++i) part[i % workers].push_back(std::move(lanes[i]));
+    std::vector<std::exception_ptr> errs(workers);
+    std::vector<std::thread> ts;
+    for (unsigned w = 0; w < workers; ++w)
+      ts.emplace_back([&, w] {
+        try {
+          source_run([&](auto& src) { idle_resim(src, part[w], s, ropt); });
+        } catch (...) {
+          errs[w] = std::current_exception();
+        }
+      });
+    for (auto& t : ts) t.join();
+    for (auto& e : errs)
+      if (e) std::rethrow_exception(e);
+    for (std::size_t i = 0; i < lanes.size(); ++i) lanes[i] = std::move(part[i % workers][i / workers]);
   };
 
   std::vector<bool> done(points.size(), false);
@@ -375,7 +472,7 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
   if (opt.method != "replays")
     while (passes < 3 && std::find(done.begin(), done.end(), false) != done.end()) {
       const std::size_t before = static_cast<std::size_t>(std::count(done.begin(), done.end(), true));
-      const std::size_t computed = one_pass(opt, base, topos, points, done, ropt, passes + 1, pass);
+      const std::size_t computed = one_pass(opt, base, topos, points, done, ropt, passes + 1, pass, resim_pass);
       if (static_cast<std::size_t>(std::count(done.begin(), done.end(), true)) != before) ++passes;
       if (computed == 0) break;
     }
@@ -391,7 +488,7 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
     which.push_back(i);
   }
   if (!lanes.empty()) {
-    std::vector<run_summary> sums = pass(lanes);
+    std::vector<run_summary> sums = pass(lanes, false);
     for (std::size_t k = 0; k < which.size(); ++k) {
       points[which[k]].summary = std::move(sums[k]);
       points[which[k]].pass = passes + 1;
@@ -431,8 +528,15 @@ int sweep(const sweep_options& opt) {
   std::set<std::pair<unsigned, double>> refs;
   std::vector<std::string> replayed;
   std::string why;
+  std::size_t n_resim = 0, flows_resim = 0;
+  std::set<unsigned> resim_passes;
   for (const auto& p : points) {
     if (p.one_pass) ++n_one;
+    if (p.resimulated) {
+      ++n_resim;
+      flows_resim += p.resimulated;
+      resim_passes.insert(p.pass);
+    }
     if (p.reference) refs.insert({p.pass, p.x});
     passes = std::max(passes, p.pass);
     if (!p.one_pass) replayed.push_back(p.value);
@@ -445,6 +549,9 @@ int sweep(const sweep_options& opt) {
   } else {
     how = fmt::format("{}: {} reference replay(s), {} value(s) from their idle gaps", passes == 1 ? "one pass" : fmt::format("{} passes", passes),
                       refs.size(), n_one - refs.size());
+    if (n_resim)
+      how += fmt::format(" ({} of them with {} flow(s) re-simulated in {} filtered pass(es))", n_resim, flows_resim,
+                         resim_passes.size());
     if (!replayed.empty())
       how += fmt::format(", {} replayed ({}: {})", fmt::join(replayed, ", "), replayed.size() == 1 ? "it" : "they", why);
   }

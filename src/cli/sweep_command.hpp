@@ -41,6 +41,7 @@ struct sweep_point {
   bool reference = false; ///< one_pass, and this value's replay was the reference itself
   std::string why;        ///< not one_pass although tried: why it was replayed
   unsigned pass = 1;      ///< the pass over the trace that computed it (1-based)
+  std::size_t resimulated = 0;  ///< one_pass: flows re-simulated on their own for it (idle_resim())
 };
 
 /// Registers `sweep` on the app; the callback stores the exit code in *rc.

@@ -130,6 +130,7 @@ struct alignas(64) connection {
   std::array<std::uint32_t, 2> seq_end{};
   std::uint32_t client_isn = 0;
   std::uint32_t pins_ = 0;   ///< packets in flight that still refer to it (connection_log)
+  mutable std::uint64_t observer_tag = 0;  ///< free for a replay_observer (the idle recorder's live-session cache); 0 when made
   std::string history;       ///< Zeek history letters
   device_views dev;          ///< one per device, in topology order
   // ---- colder ----

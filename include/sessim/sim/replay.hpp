@@ -69,6 +69,9 @@ class replay_observer {
                            const decision& /*d*/, sim_time /*t*/, session_device& /*dev*/) {}
   /// A session of device `i` ended (before the connection log hears of it).
   virtual void on_session_end(std::size_t /*i*/, const session_end& /*e*/) {}
+  /// Read-ahead (replay::run with read_ahead): a packet of connection `c` comes a few frames
+  /// later; fetch what on_decision will need for it.
+  virtual void prefetch(const connection& /*c*/) noexcept {}
 };
 
 /// Replay settings.
@@ -76,6 +79,9 @@ struct replay_options {
   connection_log_options log;
   bool read_ahead = false;  ///< run(): read frames ahead and prefetch their table entries
   replay_observer* observer = nullptr;  ///< not owned; null: none
+  /// The caller flushes the connection log's idle connections (flush_at()) instead of each
+  /// arrival: for a replay that is pushed some flows' frames only (idle_resim(), idle_sweep.hpp)
+  bool external_flush = false;
 };
 
 /** A replay of one trace through a topology. Use run(source, sink), or begin(sink), push()
@@ -150,6 +156,7 @@ class replay {
   /// connection's hints when it has them, else from the device's bucket.
   void prefetch_sessions(const packet_view& p, std::size_t h) noexcept {
     const connection* c = log_->peek(tracking_key(p), h);
+    if (c && opt_.observer) opt_.observer->prefetch(*c);
     for (std::size_t i = 0; i < devices_.size(); ++i) {
       if (c && c->dev[i].hint) {
         const char* e = reinterpret_cast<const char*>(c->dev[i].hint);
@@ -180,6 +187,28 @@ class replay {
   /// Feeds the next frame of the trace (frames must come in trace order).
   void push(const packet_view& p, skip_reason why) { push_impl(p, why, connection_log::no_hash); }
 
+  /** For a replay pushed only some flows' frames (replay_options::external_flush): the trace
+   *  starts at `t` (its first frame's time, which this replay may not be pushed). Before any push. */
+  void start_at(sim_time t) {
+    if (!first_) return;
+    first_ = false;
+    start(t);
+  }
+  /** With external_flush: what a full replay does at an arrival at `t` before its packet when
+   *  `t` is a second or more after the last flush — due events and expiries, then the connection
+   *  log's idle flush. Called for every such arrival of the full trace, in order. */
+  void flush_at(sim_time t) {
+    run_until(t + min_offset_, false);
+    advance(t + min_offset_);
+    log_->flush_idle(t);
+    last_flush_ = t;
+    if (t > summary_.last_ts) summary_.last_ts = t;
+  }
+  /// The time of the trace's last frame, when it was not pushed (before finish()).
+  void note_time(sim_time t) {
+    if (t > summary_.last_ts) summary_.last_ts = t;
+  }
+
  private:
   /// push(), with `h` = hash_bidir(tracking_key(p)) when the caller computed it already
   /// (read-ahead), else connection_log::no_hash.
@@ -187,12 +216,7 @@ class replay {
     ++summary_.frames;
     if (first_) {
       first_ = false;
-      trace_start_ = last_flush_ = p.ts;
-      summary_.first_ts = p.ts;
-      for (const auto& e : topo_.events) events_.schedule(p.ts + e.at, sim_event{ev_device{e.device, e.up}});
-      schedule_alarms(p.ts);
-      for (auto& v : lb_)
-        for (auto& b : v) b->begin(p.ts);
+      start(p.ts);
     }
     summary_.last_ts = p.ts;
     if (p.truncated) ++summary_.truncated;
@@ -211,6 +235,16 @@ class replay {
     }
     ++summary_.parsed;
     arrive(p, p.ts, h);
+  }
+
+  /// The trace's first frame is at `t`.
+  void start(sim_time t) {
+    trace_start_ = last_flush_ = t;
+    summary_.first_ts = t;
+    for (const auto& e : topo_.events) events_.schedule(t + e.at, sim_event{ev_device{e.device, e.up}});
+    schedule_alarms(t);
+    for (auto& v : lb_)
+      for (auto& b : v) b->begin(t);
   }
 
  public:
@@ -475,7 +509,7 @@ class replay {
     const sim_time bound = at + min_offset_;
     run_until(bound, false);  // everything strictly before any arrival of this or a later frame
     advance(bound);           // and the expiries due by then
-    if (at - last_flush_ >= seconds(1)) {
+    if (!opt_.external_flush && at - last_flush_ >= seconds(1)) {
       log_->flush_idle(at);
       last_flush_ = at;
     }
