@@ -690,11 +690,18 @@ inline capture sctp_edge() {
   return k;
 }
 
+}  // namespace oracle_synth
+
+#include "synth_fuzz.hpp"
+
+namespace oracle_synth {
+
 /// Every synthetic capture by name.
 inline const std::map<std::string, std::function<capture()>>& all() {
   static const std::map<std::string, std::function<capture()>> m = {
       {"tcp-edge", tcp_edge}, {"tcp-timers", tcp_timers}, {"misc-edge", misc_edge}, {"unack", unack},
-      {"frag-edge", frag_edge}, {"sctp-edge", sctp_edge}};
+      {"frag-edge", frag_edge}, {"sctp-edge", sctp_edge},
+      {"fuzz-1", fuzz_1}, {"fuzz-2", fuzz_2}, {"fuzz-3", fuzz_3}, {"fuzz-4", fuzz_4}};
   return m;
 }
 
