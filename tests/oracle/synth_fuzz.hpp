@@ -81,13 +81,31 @@ inline std::int64_t pick_gap(rng& r) {
   return sec(r.pick(g));
 }
 
+/// An IPv4 packet with `n` bytes (multiple of 4) of NOP options (the last one EOL) after its header.
+inline bytes with_ip_options(const bytes& p, std::size_t n) {
+  bytes q(p.begin(), p.begin() + 20);
+  for (std::size_t i = 0; i < n; ++i) q.push_back(i + 1 == n ? 0 : 1);
+  q.insert(q.end(), p.begin() + 20, p.end());
+  q[0] = static_cast<std::uint8_t>(0x40 | (20 + n) / 4);
+  put16(q, 2, static_cast<std::uint16_t>(q.size()));
+  put16(q, 10, 0);
+  put16(q, 10, csum(q, 0, 20 + n));
+  return q;
+}
+
 struct world {
   capture& k;
   rng& r;
+  bool v2 = false;  ///< fuzz profile 2 (fuzz-5...): more variation; profile 1 draws stay as they were
   std::uint16_t next_port = 10000;
   std::uint16_t next_id = 1;
   std::uint16_t ipid = 1;
-  void add(std::int64_t t, const bytes& ip) { k.add(t, with_id(ip, ipid++)); }
+  void add(std::int64_t t, const bytes& ip) {
+    if (!v2) return k.add(t, with_id(ip, ipid++));
+    bytes q = with_id(ip, ipid++);
+    if (r.pct(8)) q = with_ip_options(q, r.pct(50) ? 4 : 8);
+    k.add(t, q, true);
+  }
   std::uint32_t client() { return ip4("192.0.2.10") + static_cast<std::uint32_t>(r.range(0, 30)); }
   std::uint32_t server() { return ip4("198.51.100.20") + static_cast<std::uint32_t>(r.range(0, 30)); }
   std::uint32_t router_s() { return ip4("198.51.100.254"); }
@@ -101,10 +119,11 @@ struct timeline {
   std::int64_t burst_start;
   int gaps_left = 3;
   int gap_pct;
+  std::int64_t burst_max = ms(85);
   timeline(rng& rr, std::int64_t t0, int gp) : r(rr), t(t0), burst_start(t0), gap_pct(gp) {}
   std::int64_t step() {
     std::int64_t dt = r.pct(80) ? r.range(50, 3000) : r.range(1, 50);  // microseconds
-    if (t + dt - burst_start > ms(85)) dt = 1;
+    if (t + dt - burst_start > burst_max) dt = 1;
     t += dt;
     return t;
   }
@@ -248,6 +267,12 @@ struct tcp_conv {
     }
     ck.maybe_gap(-5);
     s.rcv = c.nxt;
+    if (w.v2 && r.pct(6)) {  // SYN/ACK acking under the lower bound (ignored), RST from either side
+      send(false, S | A, 0, -1, c.nxt - static_cast<std::uint32_t>(r.range(70000, 1 << 20)), -1, false);
+      bool cli = r.pct(60);
+      std::uint32_t far = static_cast<std::uint32_t>(r.range(1 << 20, 1 << 30));
+      send(cli, r.pct(70) ? R : R | A, 0, me(cli).nxt + far, r.pct(60) ? 0 : peer(cli).nxt, 0, false);
+    }
     if (r.pct(7)) send(false, S | A, 0, -1, c.nxt + static_cast<std::uint32_t>(r.range(-5, 5) == 0 ? 7 : r.range(-5, 5)), -1, false);
     send(false, S | A);
     negotiate();
@@ -271,9 +296,22 @@ struct tcp_conv {
     std::uint8_t f = r.pick(first);
     send(who, f, (f & P) ? dlen() : 0);
     deliver(who);
+    if (w.v2 && (f & A) && !(f & (R | S | F)) && r.pct(30)) {  // reply, then an RST before ASSURED
+      send(!who, A);
+      std::uint32_t off = r.pct(70) ? static_cast<std::uint32_t>(r.range(1, 2000)) : 0;
+      send(who, r.pct(70) ? R : R | A, 0, me(who).nxt + off, r.pct(50) ? 0 : me(who).rcv, 0, false);
+    }
   }
 
   void data_event() {
+    if (w.v2 && r.pct(2)) {  // malformed header: data offset < 5, or beyond the segment
+      bool d = r.pct(50);
+      bytes seg = tcp_o(me(d).addr, peer(d).addr, me(d).port, peer(d).port, A, me(d).nxt, me(d).rcv, me(d).win, {}, 0, 'm');
+      seg[20 + 12] = static_cast<std::uint8_t>((r.pct(50) ? r.range(0, 4) : r.range(6, 15)) << 4);
+      put16(seg, 20 + 16, 0);
+      w.add(ck.step(), seg);
+      return;
+    }
     bool c2s = r.pct(55);
     tcp_side& m = me(c2s);
     int x = static_cast<int>(r.range(0, 99));
@@ -428,18 +466,39 @@ struct tcp_conv {
   }
 };
 
-inline void tcp_conversation(world& w, std::int64_t t0) {
+/// A TCP conversation's tuple and how it ended (for profile 2's tuple reuse).
+struct tcp_record {
+  std::uint32_t c = 0, s = 0;
+  std::uint16_t cp = 0, sp = 0;
+  std::int64_t end = 0;
+  int gaps = 0;  ///< idle gaps from the first conversation on this tuple to `end`
+};
+
+inline tcp_record tcp_conversation(world& w, std::int64_t t0, const tcp_record* prev = nullptr) {
   rng& r = w.r;
   timeline ck(r, t0, 8);
+  if (w.v2) ck.burst_max = ms(50);
+  if (prev) ck.gaps_left = std::min(3, 5 - prev->gaps);
   tcp_conv cv(w, ck);
-  cv.c.addr = w.client();
-  cv.s.addr = w.server();
-  cv.c.port = w.next_port++;
-  static const std::vector<std::uint16_t> sp = {80, 443, 22, 25, 8080, 3306, 5001};
-  cv.s.port = r.pct(80) ? r.pick(sp) : static_cast<std::uint16_t>(r.range(1024, 65535));
+  if (prev) {
+    cv.c.addr = prev->c; cv.s.addr = prev->s; cv.c.port = prev->cp; cv.s.port = prev->sp;
+  } else {
+    cv.c.addr = w.client();
+    cv.s.addr = w.server();
+    cv.c.port = w.next_port++;
+    static const std::vector<std::uint16_t> sp = {80, 443, 22, 25, 8080, 3306, 5001};
+    cv.s.port = r.pct(80) ? r.pick(sp) : static_cast<std::uint16_t>(r.range(1024, 65535));
+  }
+  tcp_record rec{cv.c.addr, cv.s.addr, cv.c.port, cv.s.port, 0, 0};
+  const int gaps0 = ck.gaps_left;
+  auto done = [&] {
+    rec.end = ck.t;
+    rec.gaps = (prev ? prev->gaps + 1 : 0) + (gaps0 - ck.gaps_left);
+    return rec;
+  };
   bool mid = r.pct(15);
   if (mid) cv.midstream();
-  else if (!cv.open()) return;
+  else if (!cv.open()) return done();
   int n = static_cast<int>(r.range(1, 18));
   for (int i = 0; i < n; ++i) {
     ck.maybe_gap(-6);
@@ -456,6 +515,7 @@ inline void tcp_conversation(world& w, std::int64_t t0) {
     std::uint32_t to = r.pct(85) ? m.addr : (c2s ? w.client() : w.server());
     w.add(ck.step(), icmp(from, to, r.pct(60) ? 3 : 11, r.pct(60) ? 3 : 0, 0, head(q, 28 + static_cast<std::size_t>(r.range(0, 20)))));
   }
+  return done();
 }
 
 inline void udp_conversation(world& w, std::int64_t t0) {
@@ -505,9 +565,16 @@ inline void icmp_conversation(world& w, std::int64_t t0) {
     std::size_t len = static_cast<std::size_t>(r.range(0, 64));
     int x = static_cast<int>(r.range(0, 99));
     if (x < 70) {
-      w.add(ck.step(), icmp(C, Sv, 8, 0, idseq(id, sq), fill(len, 'e')));
-      if (r.pct(85)) w.add(ck.step(), icmp(Sv, C, 0, 0, idseq(id, sq), fill(len, 'e')));
-      if (r.pct(10)) w.add(ck.step(), icmp(Sv, C, 0, 0, idseq(id, sq), fill(len, 'E')));  // duplicate reply
+      std::uint8_t qc = 0, rc = 0;
+      if (w.v2 && r.pct(25)) qc = static_cast<std::uint8_t>(r.range(1, 15));
+      rc = (w.v2 && r.pct(20)) ? static_cast<std::uint8_t>(r.range(0, 3)) : qc;
+      w.add(ck.step(), icmp(C, Sv, 8, qc, idseq(id, sq), fill(len, 'e')));
+      if (r.pct(85)) w.add(ck.step(), icmp(Sv, C, 0, rc, idseq(id, sq), fill(len, 'e')));
+      if (r.pct(10)) w.add(ck.step(), icmp(Sv, C, 0, rc, idseq(id, sq), fill(len, 'E')));  // duplicate reply
+      if (w.v2 && r.pct(15)) {  // an error quoting the request, its code kept or changed
+        bytes q = icmp(C, Sv, 8, r.pct(70) ? qc : static_cast<std::uint8_t>(qc ^ 1), idseq(id, sq), fill(len, 'e'), 1);
+        w.add(ck.step(), icmp(w.router_s(), C, 11, 0, 0, head(q, 28)));
+      }
     } else if (x < 80) {
       w.add(ck.step(), icmp(Sv, C, 0, 0, idseq(static_cast<std::uint16_t>(id + 20000), sq), fill(len, 'o')));  // orphan reply
     } else if (x < 90) {  // time exceeded from a router quoting the request
@@ -546,17 +613,88 @@ inline void fragment_conversation(world& w, std::int64_t t0) {
   }
 }
 
+/// Profile 2: odd ICMP / IP / UDP / TCP headers around a live UDP flow.
+inline void odd_conversation(world& w, std::int64_t t0) {
+  rng& r = w.r;
+  timeline ck(r, t0, 0);
+  ck.burst_max = ms(50);
+  std::uint32_t C = w.client(), Sv = w.server();
+  std::uint16_t cp = w.next_port++;
+  const bytes req = udp(C, Sv, cp, 53, fill(20, 'o'));
+  w.add(ck.step(), req);
+  if (r.pct(80)) w.add(ck.step(), udp(Sv, C, 53, cp, fill(40, 'p')));
+  switch (r.range(0, 11)) {
+    case 0: {  // ICMP shorter than its 8-byte header
+      bytes m = icmp(Sv, C, 3, 3, 0, head(req, 28));
+      bytes t(m.begin(), m.begin() + 24);
+      put16(t, 2, 24);
+      put16(t, 10, 0);
+      put16(t, 10, csum(t, 0, 20));
+      w.add(ck.step(), t);
+      break;
+    }
+    case 1: w.add(ck.step(), icmp(C, Sv, static_cast<std::uint8_t>(r.pick(std::vector<int>{19, 40, 42, 250})), 0, 0, fill(8, 0))); break;
+    case 2: {  // error quoting a non-first fragment of the flow's datagram
+      bytes q = req;
+      put16(q, 6, static_cast<std::uint16_t>(r.range(1, 100)));
+      put16(q, 10, 0);
+      put16(q, 10, csum(q, 0, 20));
+      w.add(ck.step(), icmp(Sv, C, 3, 3, 0, head(q, 28)));
+      break;
+    }
+    case 3: {  // error quoting an ICMP error
+      bytes e = icmp(Sv, C, 3, 3, 0, head(req, 28));
+      w.add(ck.step(), icmp(w.router_s(), Sv, 11, 0, 0, head(e, 28)));
+      break;
+    }
+    case 4: w.add(ck.step(), icmp(Sv, C, 3, 3, 0, head(req, static_cast<std::size_t>(r.range(20, 23))))); break;
+    case 5: w.add(ck.step(), icmp(Sv, C, 3, 3, 0, head(with_ip_options(req, 8), 36))); break;
+    case 6: w.add(ck.step(), icmp(Sv, C, static_cast<std::uint8_t>(r.pick(std::vector<int>{4, 5, 12})), 0, 0, head(req, 28))); break;
+    case 7: {  // TCP whose IP length cuts the TCP header
+      bytes t = tcp(C, Sv, w.next_port++, 80, "S", r.u32(), 0, 1000);
+      bytes u(t.begin(), t.begin() + 20 + r.range(8, 19));
+      put16(u, 2, static_cast<std::uint16_t>(u.size()));
+      put16(u, 10, 0);
+      put16(u, 10, csum(u, 0, 20));
+      w.add(ck.step(), u);
+      break;
+    }
+    case 8: w.add(ck.step(), udp(C, Sv, cp, 53, fill(10, 'x'), static_cast<int>(r.range(0, 7)))); break;
+    case 9: w.add(ck.step(), udp(C, Sv, cp, 53, fill(10, 'x'), static_cast<int>(r.range(19, 200)))); break;
+    case 10: w.add(ck.step(), icmp(Sv, C, 3, static_cast<std::uint8_t>(r.range(0, 255)), 0, head(req, 28))); break;
+    default: {  // error from the server to the client quoting the client's packet, reversed quote
+      bytes q = udp(Sv, C, 53, cp, fill(20, 'o'));
+      w.add(ck.step(), icmp(Sv, C, 3, 3, 0, head(q, 28)));
+      break;
+    }
+  }
+  if (r.pct(50)) w.add(ck.step(), udp(C, Sv, cp, 53, fill(5, 'z')));
+}
+
 /// One fuzz capture: `n` conversations starting within `span_s` capture seconds.
-inline capture make(std::uint64_t seed, int n, int span_s) {
+inline capture make(std::uint64_t seed, int n, int span_s, bool v2 = false) {
   capture k;
   rng r(seed);
   world w{k, r};
+  w.v2 = v2;
+  std::vector<tcp_record> ended;
   for (int i = 0; i < n; ++i) {
     std::int64_t t0 = r.range(0, sec(span_s));
     int x = static_cast<int>(r.range(0, 99));
-    if (x < 70) tcp_conversation(w, t0);
-    else if (x < 85) udp_conversation(w, t0);
-    else if (x < 96) icmp_conversation(w, t0);
+    if (v2 && x < 70 && !ended.empty() && r.pct(15)) {  // the tuple of an earlier TCP conversation
+      std::size_t j = static_cast<std::size_t>(r.range(0, static_cast<std::int64_t>(ended.size()) - 1));
+      if (ended[j].gaps <= 4) {
+        tcp_record prev = ended[j];
+        ended[j] = tcp_conversation(w, prev.end + pick_gap(r), &prev);
+        continue;
+      }
+    }
+    if (x < 70) {
+      tcp_record rec = tcp_conversation(w, t0);
+      if (v2) ended.push_back(rec);
+    } else if (x < 85) udp_conversation(w, t0);
+    else if (x < 96 || (v2 && x < 97)) icmp_conversation(w, t0);
+    else if (v2 && x < 99) odd_conversation(w, t0);
     else fragment_conversation(w, t0);
   }
   return k;
@@ -564,9 +702,165 @@ inline capture make(std::uint64_t seed, int n, int span_s) {
 
 }  // namespace fuzz
 
+/// Directed cases found by reading the kernel next to the fuzz runs (speedup 1, defaults, loose 0
+/// and 1, --client-net 192.0.2.0/24 --server-net 198.51.100.0/24):
+/// the ICMP code is part of conntrack's ICMP tuple (icmp_pkt_to_tuple, nf_ct_invert_tuple keep
+/// it), and an RST in an ESTABLISHED entry that is not ASSURED is judged by
+/// nf_conntrack_tcp_established() (ESTABLISHED *and* ASSURED) -> CLOSE even when inexact.
+inline capture fuzz_directed() {
+  capture k;
+  const std::uint32_t C = ip4("192.0.2.10"), S = ip4("198.51.100.20"), R = ip4("198.51.100.254");
+  // E1: echo request code 0, replies with code 1 (no entry) and code 0
+  k.add(0, icmp(C, S, 8, 0, idseq(0x501, 1), fill(16, 'a')));
+  k.add(ms(1), icmp(S, C, 0, 1, idseq(0x501, 1), fill(16, 'a')));
+  k.add(ms(2), icmp(S, C, 0, 0, idseq(0x501, 1), fill(16, 'a')));
+  // E2: echo request code 3, replies with code 3 and code 0
+  k.add(ms(10), icmp(C, S, 8, 3, idseq(0x502, 1), fill(16, 'b')));
+  k.add(ms(11), icmp(S, C, 0, 3, idseq(0x502, 1), fill(16, 'b')));
+  k.add(ms(12), icmp(S, C, 0, 0, idseq(0x502, 1), fill(16, 'b')));
+  // E3: request code 0 at 0.1 s, same id code 1 at 25 s, reply code 0 at 33 s (icmp 30: the code-0
+  // entry expired at 30.1 s), reply code 1 at 33 s (alive)
+  k.add(ms(100), icmp(C, S, 8, 0, idseq(0x503, 1), fill(8, 'c')));
+  k.add(sec(25), icmp(C, S, 8, 1, idseq(0x503, 2), fill(8, 'c')));
+  k.add(sec(33), icmp(S, C, 0, 0, idseq(0x503, 1), fill(8, 'c')));
+  k.add(sec(33) + ms(1), icmp(S, C, 0, 1, idseq(0x503, 2), fill(8, 'c')));
+  // E4: time exceeded quoting an echo request with code 2 (entry has code 2), then quoting the same
+  // request with code 0 (no such entry)
+  k.add(ms(20), icmp(C, S, 8, 2, idseq(0x504, 1), fill(8, 'd')));
+  k.add(ms(21), icmp(R, C, 11, 0, 0, head(icmp(C, S, 8, 2, idseq(0x504, 1), fill(8, 'd'), 1), 28)));
+  k.add(ms(22), icmp(R, C, 11, 0, 0, head(icmp(C, S, 8, 0, idseq(0x504, 1), fill(8, 'd'), 1), 28)));
+  // E5: pickup (client ACK), server ACK (reply, not yet ASSURED), client RST with an inexact
+  // in-window seq (kernel: CLOSE), client ACK at +1 s, client FIN/ACK 13 s later (close 10 s)
+  {
+    conn c(k, 48001, 700000, 900000);
+    c.c2s(ms(200), "A");
+    c.s2c(ms(201), "A");
+    c.c2s(ms(202), "R", {}, c.cs + 100, 0);
+    c.c2s(sec(1) + ms(202), "A");
+    c.c2s(sec(14) + ms(202), "FA");
+    c.s2c(sec(14) + ms(203), "A");
+  }
+  // E6: the same with the exact RST (CLOSE in both readings): control
+  {
+    conn c(k, 48002, 700000, 900000);
+    c.c2s(ms(300), "A");
+    c.s2c(ms(301), "A");
+    c.c2s(ms(302), "R", {}, -1, 0);
+    c.c2s(sec(1) + ms(302), "A");
+    c.c2s(sec(14) + ms(302), "FA");
+    c.s2c(sec(14) + ms(303), "A");
+  }
+  // E7: pickup, server data (reply), client RST inexact, then a client SYN (CLOSE + RST by the same
+  // side: reopen) and the handshake
+  {
+    conn c(k, 48003, 700000, 900000);
+    c.c2s(ms(400), "PA", fill(10, 'x'));
+    c.s2c(ms(401), "PA", fill(20, 'y'));
+    c.c2s(ms(402), "R", {}, c.cs + 5, 0);
+    c.c2s(ms(403), "S", {}, 123456);
+    c.s2c(ms(404), "SA", {}, 654321, 123457);
+    c.c2s(ms(405), "A", {}, 123457, 654322);
+  }
+  // E8: handshake completed (ASSURED), inexact RST keeps ESTABLISHED; FIN/ACK 13 s later passes
+  {
+    conn c(k, 48004);
+    auto t = c.open(ms(500));
+    c.c2s(t + ms(1), "R", {}, c.cs + 100, 0);
+    c.c2s(t + sec(1), "A");
+    c.c2s(t + sec(14), "FA");
+    c.s2c(t + sec(14) + ms(1), "A");
+  }
+  return k;
+}
+
+/// RST after a SYN or ACK conntrack let through (the "RST sent to invalid SYN or ACK" rule of
+/// nf_conntrack_tcp_packet), from either side, with the ack field equal or not to last_end
+/// (speedup 1, defaults, loose 1, --client-net 192.0.2.0/24 --server-net 198.51.100.0/24).
+/// Each case ends with a packet that shows the state the RST left (a SYN/ACK or data).
+inline capture fuzz_rst() {
+  capture k;
+  std::int64_t t = 0;
+  auto nx = [&] { t += ms(1); return t; };
+  const std::uint32_t A = 3000000000u, B = 100000u, LOW = 2999800001u;  // LOW: ack under the lower bound
+  std::uint16_t port = 49001;
+  // R1: SYN A, SYN/ACK acking under the lower bound (ignored; the entry has seen a reply), client
+  // RST (no ACK) far out of window with ack fields 0 (== last_end of a fresh entry), A+1, B+1, A,
+  // LOW, B, then with ACK flag and ack 0; R2: the same from the server (far seq), ack 0 and A+1
+  for (std::uint32_t a : {0u, A + 1, B + 1, A, LOW, B}) {
+    conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "SA", {}, -1, LOW); c.c2s(nx(), "R", {}, 1000, a, 0); c.s2c(nx(), "SA", {}, B, A + 1);
+  }
+  { conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "SA", {}, -1, LOW); c.c2s(nx(), "RA", {}, 1000, 0, 0); c.s2c(nx(), "SA", {}, B, A + 1); }
+  for (std::uint32_t a : {0u, A + 1}) {
+    conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "SA", {}, -1, LOW); c.s2c(nx(), "R", {}, B + 1 + (1u << 30), a, 0); c.s2c(nx(), "SA", {}, B, A + 1);
+  }
+  // R3: SYN A, SYN retransmitted with an ISN before A (no re-init), SYN/ACK for it (ignored), client
+  // RST ack 0 far (the fuzz-2 conversation); R4: SYN retransmitted with the same ISN
+  { conn c(k, port++, 3480277731u, 76840747u);
+    c.c2s(nx(), "S"); c.c2s(nx(), "S", {}, 1635780795u); c.s2c(nx(), "SA", {}, 76840747u, 1635780796u);
+    c.c2s(nx(), "R", {}, 1180849295u, 0, 0); c.s2c(nx(), "SA", {}, 76840747u, 3480277732u); }
+  { conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.c2s(nx(), "S", {}, A); c.s2c(nx(), "SA", {}, -1, LOW); c.c2s(nx(), "R", {}, 1000, 0, 0); c.s2c(nx(), "SA", {}, B, A + 1); }
+  // R5: SYN with no reply, client RST ack 0 / A+1 far (no reply seen: window check)
+  for (std::uint32_t a : {0u, A + 1}) {
+    conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.c2s(nx(), "R", {}, 1000, a, 0); c.s2c(nx(), "SA", {}, B, A + 1);
+  }
+  // R6: server RST with ack 0 and seq 5 / client RST seq 0 after the ignored SYN/ACK
+  { conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "SA", {}, -1, LOW); c.s2c(nx(), "R", {}, 5, 0, 0); c.s2c(nx(), "SA", {}, B, A + 1); }
+  { conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "SA", {}, -1, LOW); c.c2s(nx(), "R", {}, 0, 0, 0); c.s2c(nx(), "SA", {}, B, A + 1); }
+  // R7: established, client SYN with a new ISN (ignored, last_end X+1): server RST / RST+ACK with
+  // ack X+1 far out of window (the classic case), client RST with ack X+1 far (same side as the
+  // SYN), server RST with ack 0 far; data after each
+  t += ms(10);
+  for (int v = 0; v < 4; ++v) {
+    conn c(k, port++);
+    auto u = c.open(nx());
+    t = u;
+    c.c2s(nx(), "S", {}, 77777000);
+    if (v == 0) c.s2c(nx(), "R", {}, c.ss + 2000000000u, 77777001, 0);
+    if (v == 1) c.s2c(nx(), "RA", {}, c.ss + 2000000000u, 77777001, 0);
+    if (v == 2) c.c2s(nx(), "R", {}, c.cs + 2000000000u, 77777001, 0);
+    if (v == 3) c.s2c(nx(), "R", {}, c.ss + 2000000000u, 0, 0);
+    c.c2s(nx(), "PA", fill(5, 'a'));
+  }
+  // R8: SYN, server ACK in SYN_SENT (ignored: last_index ACK, last_ack 12345); client RST with seq
+  // 12345 (challenge-ACK answer), with and without ACK flag; server RST ack == last_end far, and
+  // client RST ack == last_end far
+  for (const char* fl : {"R", "RA"}) {
+    conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "A", {}, B, 12345); c.c2s(nx(), fl, {}, 12345, 0, 0); c.s2c(nx(), "SA", {}, B, A + 1);
+  }
+  for (int same : {1, 0}) {
+    conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "A", {}, B, 12345);
+    if (same) c.s2c(nx(), "R", {}, B + (1u << 30), B, 0);
+    else c.c2s(nx(), "R", {}, A + (1u << 30), B, 0);
+    c.s2c(nx(), "SA", {}, B, A + 1);
+  }
+  // R9: SYN_RECV, server ACK (last_index ACK, last_end B+1), server RST ack B+1 far (same side:
+  // accepted), client RST ack B+1 far (SYN_RECV is not established: window check)
+  for (int same : {1, 0}) {
+    conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "SA"); c.s2c(nx(), "A", {}, B + 1, A + 1);
+    if (same) c.s2c(nx(), "R", {}, B + 1 + (1u << 30), B + 1, 0);
+    else c.c2s(nx(), "R", {}, A + 1 + (1u << 30), B + 1, 0);
+    c.c2s(nx(), "A", {}, A + 1, B + 1);
+  }
+  return k;
+}
+
 inline capture fuzz_1() { return fuzz::make(1, 400, 300); }
 inline capture fuzz_2() { return fuzz::make(2, 400, 300); }
 inline capture fuzz_3() { return fuzz::make(3, 400, 300); }
 inline capture fuzz_4() { return fuzz::make(4, 400, 300); }
+inline capture fuzz_5() { return fuzz::make(5, 400, 300, true); }
+inline capture fuzz_6() { return fuzz::make(6, 400, 300, true); }
+inline capture fuzz_7() { return fuzz::make(7, 400, 300, true); }
+inline capture fuzz_8() { return fuzz::make(8, 400, 300, true); }
 
 }  // namespace oracle_synth

@@ -332,7 +332,7 @@ class session_device {
     if (ik == icmp_kind::error) {
       int dir = 0;
       flow_key inner;
-      if (quoted_tracking_key(p, inner) && table_.find(inner, dir)) {
+      if (quoted_tracking_key(p, inner, cfg_.icmp_code_in_key) && table_.find(inner, dir)) {
         // nf_conntrack_inet_error: the error must be addressed to the quoted packet's source.
         if (p.key.dst != p.inner.src) return drop(reason::icmp_bad_destination);
         decision d;
@@ -346,7 +346,8 @@ class session_device {
       d.why = reason::untracked;
       return d;
     }
-    const flow_key k = tracking_key(p);
+    flow_key k = tracking_key(p);
+    if (cfg_.icmp_code_in_key) fold_icmp_code(k, ik, p.icmp_code);
     int dir = 0;
     session* s = table_.find_hinted(k, dir, hint_);
     hint_ = s;
