@@ -201,3 +201,21 @@ TEST(icmp_code_in_key, off_keeps_type_and_identifier_only) {
   rep.icmp_code = 1;
   expect(feed(d, rep), verdict::forward, reason::established);
 }
+
+// D10: the kernel's ICMP tuple carries the type, so host B's echo request and B's echo reply to
+// A's request are different entries. sessim's keys for them collide when both identifiers equal
+// the request type (echo id 8 both ways); the second exchange gets its own session.
+TEST_P(icmp_error, requests_both_ways_with_the_type_as_identifier) {
+  const std::uint16_t id = echo_req;  // 8 (v4) / 128 (v6)
+  expect(feed(d, query(h, h.c, h.s, echo_req, id, 0)), verdict::forward, reason::new_session);
+  // the client's reply to a request the server never sent: no entry (it is not the client's request)
+  expect(feed(d, query(h, h.c, h.s, echo_rep, id, 0.001)), verdict::drop, reason::icmp_no_request);
+  // the server's request with the same identifier: a new entry, not the reply of the client's
+  expect(feed(d, query(h, h.s, h.c, echo_req, id, 0.002)), verdict::forward, reason::new_session);
+  expect(feed(d, query(h, h.c, h.s, echo_rep, id, 0.003)), verdict::forward, reason::established);
+  expect(feed(d, query(h, h.s, h.c, echo_rep, id, 0.004)), verdict::forward, reason::established);
+  EXPECT_EQ(d.sessions(), 2u);
+  // an error quoting the server's request (to the server) is related
+  expect(feed(d, error_about(h, h.router, h.s, query(h, h.s, h.c, echo_req, id, 0), 0.005)), verdict::forward,
+         reason::related);
+}

@@ -120,7 +120,14 @@ int main(int argc, char** argv) {
     // the device's key (linux: the ICMP code is part of a query's key, icmp.code_in_key)
     auto key_of = [&](const packet_view& q) {
       flow_key x = tracking_key(q);
-      if (dev.cfg_.icmp_code_in_key) fold_icmp_code(x, classify_icmp(q), q.icmp_code);
+      const icmp_kind kind = classify_icmp(q);
+      if (dev.cfg_.icmp_code_in_key) {
+        fold_icmp_code(x, kind, q.icmp_code);
+        if (kind == icmp_kind::request || kind == icmp_kind::reply) {
+          int dd = 0;
+          dev.icmp_query_session(x, kind, dev.table_.find(x, dd), dd);
+        }
+      }
       return x;
     };
     flow_key k = key_of(p);
