@@ -151,4 +151,9 @@ run synth-fuzz8-e20-u60-mr40-l0 synth:fuzz-8 --established 20 --udp 10 --icmp 20
 run synth-fuzzdirected-l1     synth:fuzz-directed --loose 1 --speedup 1 $N
 run synth-fuzzdirected-l0     synth:fuzz-directed --loose 0 --speedup 1 $N
 run synth-fuzzrst-l1          synth:fuzz-rst --loose 1 --speedup 1 $N
+run synth-fuzzicmp-l1         synth:fuzz-icmp --loose 1 --speedup 1 $N
+run synth-fuzz7-def-l0        synth:fuzz-7 --loose 0 --speedup 10 $N
+run synth-fuzz8-lib1-l1       synth:fuzz-8 --loose 1 --liberal 1 --speedup 10 $N
+run synth-fuzz6-e30-o20-l1    synth:fuzz-6 --established 30 --other 20 --loose 1 --speedup 10 $N
+run synth-fuzz3-def-l0        synth:fuzz-3 --loose 0 --speedup 10 $N
 exit $rc
