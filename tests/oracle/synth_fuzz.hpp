@@ -888,5 +888,7 @@ inline capture fuzz_5() { return fuzz::make(5, 400, 300, true); }
 inline capture fuzz_6() { return fuzz::make(6, 400, 300, true); }
 inline capture fuzz_7() { return fuzz::make(7, 400, 300, true); }
 inline capture fuzz_8() { return fuzz::make(8, 400, 300, true); }
+inline capture fuzz_9() { return fuzz::make(9, 500, 300, true); }
+inline capture fuzz_10() { return fuzz::make(10, 500, 300, true); }
 
 }  // namespace oracle_synth
