@@ -156,4 +156,8 @@ run synth-fuzz7-def-l0        synth:fuzz-7 --loose 0 --speedup 10 $N
 run synth-fuzz8-lib1-l1       synth:fuzz-8 --loose 1 --liberal 1 --speedup 10 $N
 run synth-fuzz6-e30-o20-l1    synth:fuzz-6 --established 30 --other 20 --loose 1 --speedup 10 $N
 run synth-fuzz3-def-l0        synth:fuzz-3 --loose 0 --speedup 10 $N
+run synth-fuzz9-def-l1        synth:fuzz-9 --loose 1 --speedup 10 $N
+run synth-fuzz9-e40-o30-us50-l0 synth:fuzz-9 --established 40 --other 30 --udp-stream 50 --loose 0 --speedup 10 $N
+run synth-fuzz10-e10-o10-l1   synth:fuzz-10 --established 10 --other 10 --loose 1 --speedup 10 $N
+run synth-fuzz10-lib1-l0      synth:fuzz-10 --loose 0 --liberal 1 --speedup 10 $N
 exit $rc
