@@ -851,6 +851,15 @@ inline capture fuzz_rst() {
     else c.c2s(nx(), "R", {}, A + 1 + (1u << 30), B + 1, 0);
     c.c2s(nx(), "A", {}, A + 1, B + 1);
   }
+  // R10: simultaneous open (the last SYN came from the reply side): RST ack 0 far out of window
+  // from the client (the other side: accepted) and from the server (its side: window check)
+  for (int who : {0, 1}) {
+    conn c(k, port++, A, B);
+    c.c2s(nx(), "S"); c.s2c(nx(), "S");
+    if (who == 0) c.c2s(nx(), "R", {}, A + 1 + (1u << 30), 0, 0);
+    else c.s2c(nx(), "R", {}, B + 1 + (1u << 30), 0, 0);
+    c.c2s(nx(), "SA", {}, A, B + 1);
+  }
   return k;
 }
 
