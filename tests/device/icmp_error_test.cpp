@@ -163,3 +163,59 @@ TEST(quoted_tracking_key, follows_tracking_key_of_the_quoted_packet) {
   ASSERT_TRUE(quoted_tracking_key(e, k));
   EXPECT_EQ(k, e.inner);
 }
+
+// D7: the ICMP code is part of conntrack's ICMP tuple (icmp_pkt_to_tuple; nf_ct_invert_tuple
+// keeps it): a reply, or an error quoting a query, with another code than the request's matches
+// no entry; requests with one identifier and two codes are two entries with their own timers.
+TEST_P(icmp_error, the_code_is_part_of_the_query_key) {
+  packet_view req = query(h, h.c, h.s, echo_req, 0x501, 0);
+  packet_view rep1 = query(h, h.s, h.c, echo_rep, 0x501, 0.001);
+  rep1.icmp_code = 1;
+  expect(feed(d, req), verdict::forward, reason::new_session);
+  expect(feed(d, rep1), verdict::drop, reason::icmp_no_request);
+  expect(feed(d, query(h, h.s, h.c, echo_rep, 0x501, 0.002)), verdict::forward, reason::established);
+  packet_view req2 = query(h, h.c, h.s, echo_req, 0x501, 25);
+  req2.icmp_code = 1;
+  expect(feed(d, req2), verdict::forward, reason::new_session);
+  packet_view rep2 = query(h, h.s, h.c, echo_rep, 0x501, 33);
+  rep2.icmp_code = 1;
+  expect(feed(d, rep2), verdict::forward, reason::established);
+  // the code-0 entry expired at 30.002 s (icmp 30)
+  expect(feed(d, query(h, h.s, h.c, echo_rep, 0x501, 33.001)), verdict::drop,
+         reason::icmp_no_request);
+  // an error quoting the code-1 request is related; quoting it with code 0: no entry
+  packet_view q1 = req2;
+  packet_view e1 = error_about(h, h.router, h.c, q1, 33.002);
+  e1.inner_icmp_code = 1;
+  expect(feed(d, e1), verdict::forward, reason::related);
+  expect(feed(d, error_about(h, h.router, h.c, q1, 33.003)), verdict::drop, reason::icmp_no_session);
+}
+
+TEST(icmp_code_in_key, off_keeps_type_and_identifier_only) {
+  device_config c = find_preset("linux").make();
+  apply_setting(c, "icmp.code_in_key", "0");
+  session_device d{"fw", c};
+  const hosts h = v4_hosts();
+  expect(feed(d, query(h, h.c, h.s, 8, 0x501, 0)), verdict::forward, reason::new_session);
+  packet_view rep = query(h, h.s, h.c, 0, 0x501, 0.001);
+  rep.icmp_code = 1;
+  expect(feed(d, rep), verdict::forward, reason::established);
+}
+
+// D10: the kernel's ICMP tuple carries the type, so host B's echo request and B's echo reply to
+// A's request are different entries. sessim's keys for them collide when both identifiers equal
+// the request type (echo id 8 both ways); the second exchange gets its own session.
+TEST_P(icmp_error, requests_both_ways_with_the_type_as_identifier) {
+  const std::uint16_t id = echo_req;  // 8 (v4) / 128 (v6)
+  expect(feed(d, query(h, h.c, h.s, echo_req, id, 0)), verdict::forward, reason::new_session);
+  // the client's reply to a request the server never sent: no entry (it is not the client's request)
+  expect(feed(d, query(h, h.c, h.s, echo_rep, id, 0.001)), verdict::drop, reason::icmp_no_request);
+  // the server's request with the same identifier: a new entry, not the reply of the client's
+  expect(feed(d, query(h, h.s, h.c, echo_req, id, 0.002)), verdict::forward, reason::new_session);
+  expect(feed(d, query(h, h.c, h.s, echo_rep, id, 0.003)), verdict::forward, reason::established);
+  expect(feed(d, query(h, h.s, h.c, echo_rep, id, 0.004)), verdict::forward, reason::established);
+  EXPECT_EQ(d.sessions(), 2u);
+  // an error quoting the server's request (to the server) is related
+  expect(feed(d, error_about(h, h.router, h.s, query(h, h.s, h.c, echo_req, id, 0), 0.005)), verdict::forward,
+         reason::related);
+}

@@ -279,17 +279,56 @@ def kv(v):
     return {"FORWARDED": "forward", "DROPPED": "drop"}.get(v, v.lower())
 
 
-def fix_duplicates(kpk):
+def fragment_frames(path):
+    """1-based frame numbers of the IPv4 fragments (MF set or offset > 0) of an Ethernet
+    (optionally VLAN-tagged) pcap; empty for other link types and pcapng."""
+    out = set()
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    if magic not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        return out
+    e = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    if struct.unpack(e + "I", data[20:24])[0] != 1:
+        return out
+    off, idx = 24, 0
+    while off + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(e + "IIII", data[off:off + 16])
+        fr = data[off + 16:off + 16 + incl]
+        idx += 1
+        off += 16 + incl
+        l2 = 14
+        et = fr[12:14]
+        while et in (b"\x81\x00", b"\x88\xa8") and len(fr) >= l2 + 4:
+            et = fr[l2 + 2:l2 + 4]
+            l2 += 4
+        if et != b"\x08\x00" or len(fr) < l2 + 20:
+            continue
+        fo = struct.unpack(">H", fr[l2 + 6:l2 + 8])[0]
+        if fo & 0x3fff:
+            out.add(idx)
+    return out
+
+
+def fix_duplicates(kpk, frags=frozenset()):
     """ct-oracle matches egress frames to sent frames by packet bytes, first in first out. When
     byte-identical packets get different verdicts (say the first is INVALID and dropped, its copy
     later forwarded), the egress copy is credited to the first one: FORWARDED with ctstate
     INVALID, and the later one LOST. The FORWARD-chain log (ctstate) is attributed in kernel order
     and is right, so the verdict is taken from it for such pairs."""
+    seen_fwd = set()
     for k in kpk:
+        if k["verdict"] == "FORWARDED" and k["idx"] in frags:
+            seen_fwd.add(k.get("pkt"))
         st = k.get("ctstate")
         if k["verdict"] == "FORWARDED" and st == "INVALID":
             k["verdict"] = "DROPPED"
             k.setdefault("notes", []).append("dup-fifo: egress credited to an identical later packet")
+        elif k["verdict"] == "LOST" and k["idx"] in frags and k.get("pkt") in seen_fwd:
+            # an exact duplicate of a fragment already queued: nf_defrag (ip_frag_queue,
+            # IPFRAG_DUP) discards it; the ct state logged for it is its datagram's
+            k["verdict"] = "DROPPED"
+            k.setdefault("notes", []).append("duplicate fragment discarded by defrag")
         elif k["verdict"] == "LOST" and st in ("NEW", "ESTABLISHED", "RELATED"):
             k["verdict"] = "FORWARDED"
             k.setdefault("notes", []).append("dup-fifo: egress credited to an identical earlier packet")
@@ -339,7 +378,7 @@ def main():
                      % (ks["speedup"], ks["loose"], ks["be_liberal"]))
     else:
         kres = run_kernel(a, capture)
-    fix_duplicates(kres["packets"])
+    fix_duplicates(kres["packets"], fragment_frames(capture))
     fix_rewritten(kres)
     speedup = float(kres["settings"]["speedup"])
     sets = sessim_settings(kres, speedup, a.sysctl)

@@ -117,7 +117,20 @@ int main(int argc, char** argv) {
     }
     // ct state as the kernel's FORWARD rule would see it
     int dir0 = 0;
-    flow_key k = tracking_key(p);
+    // the device's key (linux: the ICMP code is part of a query's key, icmp.code_in_key)
+    auto key_of = [&](const packet_view& q) {
+      flow_key x = tracking_key(q);
+      const icmp_kind kind = classify_icmp(q);
+      if (dev.cfg_.icmp_code_in_key) {
+        fold_icmp_code(x, kind, q.icmp_code);
+        if (kind == icmp_kind::request || kind == icmp_kind::reply) {
+          int dd = 0;
+          dev.icmp_query_session(x, kind, dev.table_.find(x, dd), dd);
+        }
+      }
+      return x;
+    };
+    flow_key k = key_of(p);
     std::string ended = take_end(k);
     session* before = dev.table_.find(k, dir0);
     const bool seen_reply_before = before && (before->status & tcp::status::seen_reply);
@@ -137,7 +150,7 @@ int main(int argc, char** argv) {
       else if (d.created || !seen_reply_before) ctstate = "NEW";
       else ctstate = "ESTABLISHED";
       int dir1 = 0;
-      session* s = dev.table_.find(tracking_key(p), dir1);
+      session* s = dev.table_.find(key_of(p), dir1);
       if (s) {
         if (s->key.proto == 6) tstate = tcp::ct_state_name(s->l4.tcp.st());
         slot = slot_name(s->slot);

@@ -132,4 +132,32 @@ run synth-tcptimers-mr20-u25-l1 synth:tcp-timers --established 130 --timeout tcp
 run synth-fragedge-e10-l0   synth:frag-edge --established 10 --loose 0 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-fragedge-e10-l1   synth:frag-edge --established 10 --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-sctpedge-l1       synth:sctp-edge --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
+# ---- seeded random captures (tests/oracle/synth_fuzz.hpp; speedup 10, timeouts multiples of 10 s)
+N="--client-net 192.0.2.0/24 --server-net 198.51.100.0/24"
+run synth-fuzz1-def-l1        synth:fuzz-1 --loose 1 --speedup 10 $N
+run synth-fuzz1-def-l0        synth:fuzz-1 --loose 0 --speedup 10 $N
+run synth-fuzz1-e30-o20-l1    synth:fuzz-1 --established 30 --other 20 --loose 1 --speedup 10 $N
+run synth-fuzz2-lib1-l1       synth:fuzz-2 --loose 1 --liberal 1 --speedup 10 $N
+run synth-fuzz2-e60-o10-l0    synth:fuzz-2 --established 60 --other 10 --loose 0 --speedup 10 $N
+run synth-fuzz3-e100-u60-mr40-l1 synth:fuzz-3 --established 100 --udp 20 --icmp 10 --timeout tcp_unacknowledged=60 --timeout tcp_max_retrans=40 --loose 1 --speedup 10 $N
+run synth-fuzz4-def-l1        synth:fuzz-4 --loose 1 --speedup 10 $N
+run synth-fuzz4-e30-o20-l0    synth:fuzz-4 --established 30 --other 20 --loose 0 --speedup 10 $N
+run synth-fuzz5-def-l1        synth:fuzz-5 --loose 1 --speedup 10 $N
+run synth-fuzz5-e30-o20-l0    synth:fuzz-5 --established 30 --other 20 --loose 0 --speedup 10 $N
+run synth-fuzz6-def-l0        synth:fuzz-6 --loose 0 --speedup 10 $N
+run synth-fuzz6-lib1-e60-o30-l1 synth:fuzz-6 --established 60 --other 30 --loose 1 --liberal 1 --speedup 10 $N
+run synth-fuzz7-e60-o10-l1    synth:fuzz-7 --established 60 --other 10 --loose 1 --speedup 10 $N
+run synth-fuzz8-e20-u60-mr40-l0 synth:fuzz-8 --established 20 --udp 10 --icmp 20 --timeout tcp_unacknowledged=60 --timeout tcp_max_retrans=40 --loose 0 --speedup 10 $N
+run synth-fuzzdirected-l1     synth:fuzz-directed --loose 1 --speedup 1 $N
+run synth-fuzzdirected-l0     synth:fuzz-directed --loose 0 --speedup 1 $N
+run synth-fuzzrst-l1          synth:fuzz-rst --loose 1 --speedup 1 $N
+run synth-fuzzicmp-l1         synth:fuzz-icmp --loose 1 --speedup 1 $N
+run synth-fuzz7-def-l0        synth:fuzz-7 --loose 0 --speedup 10 $N
+run synth-fuzz8-lib1-l1       synth:fuzz-8 --loose 1 --liberal 1 --speedup 10 $N
+run synth-fuzz6-e30-o20-l1    synth:fuzz-6 --established 30 --other 20 --loose 1 --speedup 10 $N
+run synth-fuzz3-def-l0        synth:fuzz-3 --loose 0 --speedup 10 $N
+run synth-fuzz9-def-l1        synth:fuzz-9 --loose 1 --speedup 10 $N
+run synth-fuzz9-e40-o30-us50-l0 synth:fuzz-9 --established 40 --other 30 --udp-stream 50 --loose 0 --speedup 10 $N
+run synth-fuzz10-e10-o10-l1   synth:fuzz-10 --established 10 --other 10 --loose 1 --speedup 10 $N
+run synth-fuzz10-lib1-l0      synth:fuzz-10 --loose 0 --liberal 1 --speedup 10 $N
 exit $rc

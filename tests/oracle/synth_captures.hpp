@@ -196,9 +196,11 @@ inline bytes sack_chunk(std::uint32_t cum) {
 class capture {
  public:
   static constexpr std::int64_t base_us = 1700000000LL * 1000000;
-  void add(std::int64_t us, const bytes& ip) {
+  /// `pad`: zero-pad the Ethernet frame to 60 bytes, as a NIC does with short frames.
+  void add(std::int64_t us, const bytes& ip, bool pad = false) {
     bytes f = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x02, 0x00, 0x00, 0x5e, 0x00, 0x53, 0x01, 0x08, 0x00};
     f.insert(f.end(), ip.begin(), ip.end());
+    if (pad && f.size() < 60) f.resize(60, 0);
     frames_.push_back({us, std::move(f)});
   }
   /// The pcap file (microsecond timestamps, Ethernet), frames in time order (stable).
@@ -690,11 +692,20 @@ inline capture sctp_edge() {
   return k;
 }
 
+}  // namespace oracle_synth
+
+#include "synth_fuzz.hpp"
+
+namespace oracle_synth {
+
 /// Every synthetic capture by name.
 inline const std::map<std::string, std::function<capture()>>& all() {
   static const std::map<std::string, std::function<capture()>> m = {
       {"tcp-edge", tcp_edge}, {"tcp-timers", tcp_timers}, {"misc-edge", misc_edge}, {"unack", unack},
-      {"frag-edge", frag_edge}, {"sctp-edge", sctp_edge}};
+      {"frag-edge", frag_edge}, {"sctp-edge", sctp_edge},
+      {"fuzz-directed", fuzz_directed}, {"fuzz-rst", fuzz_rst}, {"fuzz-icmp", fuzz_icmp}, {"fuzz-1", fuzz_1}, {"fuzz-2", fuzz_2}, {"fuzz-3", fuzz_3}, {"fuzz-4", fuzz_4},
+      {"fuzz-5", fuzz_5}, {"fuzz-6", fuzz_6}, {"fuzz-7", fuzz_7}, {"fuzz-8", fuzz_8},
+      {"fuzz-9", fuzz_9}, {"fuzz-10", fuzz_10}};
   return m;
 }
 

@@ -254,3 +254,45 @@ TEST(conntrack_tcp, rst_before_any_reply_kills_the_entry) {
   run_steps(d, {{r, F, reason::established}}, "rst");
   EXPECT_EQ(d.sessions(), 0u);
 }
+
+// D8 (docs/kernel-fidelity.md): nf_conntrack_tcp_established() is ESTABLISHED *and* ASSURED. A
+// picked-up entry that has seen its first reply but no packet after it is not ASSURED, so an
+// inexact in-window RST moves it to CLOSE (kernel: UPDATE/CLOSE), not "keep ESTABLISHED for a
+// challenge ACK". The next ACK stays in CLOSE (10 s): a FIN 13 s later finds no entry.
+TEST(conntrack_tcp, inexact_rst_closes_an_entry_that_is_not_assured) {
+  tcp_conv c(700000, 900000);
+  session_device d("fw", linux_with({}));
+  packet_view rst = c.pkt(false, tcp_flags::rst, 0, 0.002);
+  rst.seq += 100;  // in window, not the exact next sequence number
+  run_steps(d, {{c.ack(false, 0), F, reason::pickup}, {c.ack(true, 0.001), F, reason::established},
+                {rst, F, reason::established}, {c.ack(false, 1), F, reason::established},
+                {c.fin(false, 14), D, reason::invalid_new}}, "pickup + inexact rst");
+  // control: ASSURED (full handshake) keeps ESTABLISHED; the ACK after it restores the long timeout
+  tcp_conv e;
+  session_device d2("fw", linux_with({}));
+  run_steps(d2, {{e.syn(0), F, reason::new_session}, {e.synack(0.001), F, reason::established},
+                 {e.ack(false, 0.002), F, reason::established}, {e.data(false, 10, 0.003), F, reason::established},
+                 {e.ack(true, 0.004), F, reason::established}}, "handshake");
+  packet_view rst2 = e.pkt(false, tcp_flags::rst, 0, 0.005);
+  rst2.seq += 100;
+  run_steps(d2, {{rst2, F, reason::established}, {e.ack(false, 1), F, reason::established},
+                 {e.fin(false, 14), F, reason::established}}, "assured + inexact rst");
+}
+
+// D9: a RST whose ack field equals last_end after a SYN we let through is accepted without the
+// window check only when it comes from the other side (kernel 6.18, observed). On a fresh entry
+// last_end is 0, so a client RST without ACK (ack field 0) far out of window was accepted before.
+TEST(conntrack_tcp, rst_answering_a_syn_must_come_from_the_other_side) {
+  for (bool from_server : {false, true}) {
+    tcp_conv c(3000000000u, 100000);
+    session_device d("fw", linux_with({}));
+    packet_view sa = c.synack(0.001);
+    sa.ack -= 200000;  // under the lower bound: ignored, but the entry has seen a reply
+    packet_view r = c.pkt(from_server, tcp_flags::rst, 0, 0.002);
+    r.seq += 1u << 30;  // far out of window
+    r.ack = 0;          // == last_end of the fresh entry
+    run_steps(d, {{c.syn(0), F, reason::new_session}, {sa, F, reason::ignored}}, "setup");
+    run_steps(d, {{r, from_server ? F : D, from_server ? reason::established : reason::seq_over_window}},
+              from_server ? "server rst" : "client rst");
+  }
+}

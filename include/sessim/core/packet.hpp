@@ -83,6 +83,7 @@ struct packet_view {
   bool has_inner = false;      ///< inner holds a quoted key
   flow_key inner;              ///< the quoted packet's directional key (as sent by its source)
   std::uint8_t inner_icmp_type = 0;  ///< the quoted packet's ICMP type (when inner.proto is ICMP)
+  std::uint8_t inner_icmp_code = 0;  ///< the quoted packet's ICMP code (when inner.proto is ICMP)
 
   // SCTP (nf_conntrack_proto_sctp.c looks at the common header and every chunk header)
   std::uint32_t sctp_vtag = 0;       ///< verification tag

@@ -333,7 +333,18 @@ class session_device {
     if (ik == icmp_kind::error) {
       int dir = 0;
       flow_key inner;
-      if (quoted_tracking_key(p, inner) && table_.find(inner, dir)) {
+      session* q = nullptr;
+      if (quoted_tracking_key(p, inner, cfg_.icmp_code_in_key)) {
+        q = table_.find(inner, dir);
+        if (cfg_.icmp_code_in_key && p.inner.proto == p.key.proto) {
+          // a quoted ICMP query: its role must match the entry's direction (see icmp_query_session)
+          const bool v6 = p.inner.proto == 58;
+          const std::uint8_t t = p.inner_icmp_type;
+          const bool req = v6 ? (t == 128 || t == 139) : (t == 8 || t == 13 || t == 15 || t == 17);
+          q = icmp_query_session(inner, req ? icmp_kind::request : icmp_kind::reply, q, dir);
+        }
+      }
+      if (q) {
         // nf_conntrack_inet_error: the error must be addressed to the quoted packet's source.
         if (p.key.dst != p.inner.src) return drop(reason::icmp_bad_destination);
         decision d;
@@ -347,13 +358,40 @@ class session_device {
       d.why = reason::untracked;
       return d;
     }
-    const flow_key k = tracking_key(p);
+    flow_key k = tracking_key(p);
+    if (cfg_.icmp_code_in_key) fold_icmp_code(k, ik, p.icmp_code);
     int dir = 0;
     session* s = table_.find_hinted(k, dir, hint_);
+    if (cfg_.icmp_code_in_key && (ik == icmp_kind::request || ik == icmp_kind::reply))
+      s = icmp_query_session(k, ik, s, dir);
     hint_ = s;
     if (p.key.proto == 132 && cfg_.sctp_tracking) return sctp_packet(s, dir, k, p, now, on_end);
     if (s) return existing(*s, dir, p, now, on_end);
     return create(k, p, now, warm, on_end);
+  }
+
+  /** conntrack's ICMP tuple carries the message type, so a request sent by B and B's reply to A's
+   *  request are different entries. sessim's key folds the type into the "port" next to the
+   *  identifier, and the two collide when the identifiers equal the request type (echo id 8 both
+   *  ways). `s`/`dir`: what the lookup of `k` found. A query's role fixes the direction its entry
+   *  must be found in (a request: original, a reply: reply); an entry found in the other direction
+   *  belongs to the other exchange, and this exchange lives under the same key with bit 15 of the
+   *  VLAN field set (VIDs are 12 bits). Updates `k` and `dir`; returns the session or nullptr (then
+   *  `k` is the key a new session must get). */
+  session* icmp_query_session(flow_key& k, icmp_kind kind, session* s, int& dir) {
+    const int want = kind == icmp_kind::request ? 0 : 1;
+    if (s && dir == want) return s;
+    flow_key alt = k;
+    alt.vlan = static_cast<std::uint16_t>(alt.vlan | 0x8000);
+    int d2 = 0;
+    session* s2 = table_.find(alt, d2);
+    if (s2 && d2 == want) {
+      k = alt;
+      dir = d2;
+      return s2;
+    }
+    if (s) k = alt;  // the plain key is the other exchange's
+    return nullptr;
   }
 
   /// SCTP with conntrack's tracker: an existing association, or sctp_new() for a new one.

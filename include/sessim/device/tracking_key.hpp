@@ -57,25 +57,36 @@ inline flow_key tracking_key(const packet_view& p) {
   return k;
 }
 
+/** Puts an ICMP query's code into its key (conntrack's ICMP tuple is type, code and id, and
+ *  nf_ct_invert_tuple keeps the code): request (id, T) -> (id, T | code << 8), reply
+ *  (T, id) -> (T | code << 8, id), so a reply matches only a request with the same code. */
+inline void fold_icmp_code(flow_key& k, icmp_kind kind, std::uint8_t code) {
+  if (kind == icmp_kind::request) k.dport = static_cast<std::uint16_t>(k.dport | code << 8);
+  else if (kind == icmp_kind::reply) k.sport = static_cast<std::uint16_t>(k.sport | code << 8);
+}
+
 /** The device key of the packet an ICMP error quotes (as its source sent it), into `k`; false
  *  when conntrack could not look it up. A quoted ICMP query gets the key tracking_key() gives it
  *  (request T: (id, T); reply: (request type, id)), which finds the same entry as conntrack's
  *  inverted quoted tuple (nf_conntrack_inet_error); any other quoted ICMP type has no inverse
  *  (nf_ct_invert_tuple fails): no session can match it. */
-inline bool quoted_tracking_key(const packet_view& p, flow_key& k) {
+inline bool quoted_tracking_key(const packet_view& p, flow_key& k, bool with_code = false) {
   k = p.inner;
   if (!p.has_inner) return false;
   if (k.proto != 1 && k.proto != 58) return true;
   const bool v6 = k.proto == 58;
   const std::uint8_t t = p.inner_icmp_type;
   const bool request = v6 ? (t == 128 || t == 139) : (t == 8 || t == 13 || t == 15 || t == 17);
+  const std::uint8_t code = with_code ? p.inner_icmp_code : 0;
   if (request) {
     k.dport = t;  // sport holds the identifier
+    fold_icmp_code(k, icmp_kind::request, code);
     return true;
   }
   if (const std::uint8_t req = icmp_request_for_reply(v6, t)) {
     k.dport = k.sport;
     k.sport = req;
+    fold_icmp_code(k, icmp_kind::reply, code);
     return true;
   }
   return false;

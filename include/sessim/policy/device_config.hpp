@@ -111,6 +111,7 @@ struct device_config {
   sim_time frag_timeout = seconds(30);     ///< ip.frag_timeout: IPv4 reassembly timeout (Linux ipfrag_time)
   sim_time frag6_timeout = seconds(60);    ///< ip.frag6_timeout: IPv6 reassembly timeout (nf_conntrack_frag6_timeout)
   bool sctp_tracking = false;              ///< sctp.track: conntrack's SCTP state machine (else SCTP is generic)
+  bool icmp_code_in_key = false;           ///< icmp.code_in_key: the ICMP code is part of a query's key (conntrack's tuple)
   tcp_model model = tcp_model::conntrack;
 
   /// Timeout of a slot.
@@ -248,6 +249,9 @@ inline const std::vector<config_key>& config_keys() {
     k.push_back({"sctp.track", "1: track SCTP with conntrack's state machine and verification tags (sctp.* timeouts); 0: SCTP is a generic protocol",
                  [](device_config& c, std::string_view v) { c.sctp_tracking = detail::parse_bool("sctp.track", v); },
                  [](const device_config& c) { return std::string(c.sctp_tracking ? "1" : "0"); }});
+    k.push_back({"icmp.code_in_key", "1: an ICMP query's code is part of its session key, as in conntrack's ICMP tuple (a reply or a quoted query with another code matches no session); 0: type and identifier only",
+                 [](device_config& c, std::string_view v) { c.icmp_code_in_key = detail::parse_bool("icmp.code_in_key", v); },
+                 [](const device_config& c) { return std::string(c.icmp_code_in_key ? "1" : "0"); }});
     return k;
   }();
   return keys;

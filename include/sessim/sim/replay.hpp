@@ -741,6 +741,7 @@ class replay {
       f.has_inner = r.has_inner;
       f.inner = r.inner;
       f.inner_icmp_type = r.inner_icmp_type;
+      f.inner_icmp_code = r.inner_icmp_code;
       arrive(f, t);
     }
   }

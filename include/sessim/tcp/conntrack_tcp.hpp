@@ -436,7 +436,9 @@ inline tcp_outcome tcp_packet(tcp_track& t, std::uint8_t& st, int dir, const pac
       if ((t.flags[!dir] & dir_flag::maxack_set) &&
           t.last_index != static_cast<std::uint8_t>(tcp_index::syn)) {
         std::uint32_t seq = p.seq;
-        bool established = old_state == ct_state::established;
+        // nf_conntrack_tcp_established(): ESTABLISHED *and* ASSURED. A picked-up entry that has
+        // not seen a packet after the first reply is not, so an inexact RST closes it.
+        bool established = old_state == ct_state::established && (st & status::assured);
         if (seq == 0 && !established) break;
         if (before(seq, t.td_maxack[!dir])) {
           out.action = tcp_action::invalid;
@@ -449,7 +451,11 @@ inline tcp_outcome tcp_packet(tcp_track& t, std::uint8_t& st, int dir, const pac
           break;
         new_state = old_state;
       }
-      if ((((st & status::seen_reply) && t.last_index == static_cast<std::uint8_t>(tcp_index::syn)) ||
+      // RST answering a SYN we let through: only from the other side. Kernel 6.18 (observed,
+      // docs/kernel-fidelity.md D9): a RST from the side that sent that SYN, whose ack field
+      // equals last_end (0 on a fresh entry), goes through the window check instead.
+      if ((((st & status::seen_reply) && t.last_index == static_cast<std::uint8_t>(tcp_index::syn) &&
+            t.last_dir != dir) ||
            (!(st & status::assured) && t.last_index == static_cast<std::uint8_t>(tcp_index::ack))) &&
           p.ack == t.last_end)
         goto in_window_ok;

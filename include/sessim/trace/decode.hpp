@@ -119,9 +119,10 @@ inline bool quoted_ports(std::uint8_t proto, const std::uint8_t* p, std::uint32_
 /// Decodes the IP packet quoted by an ICMP error into its directional key (and, when it is an
 /// ICMP message, its type: conntrack keys a quoted echo reply differently from a request).
 inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t vlan,
-                         flow_key& inner, std::uint8_t& icmp_type) {
+                         flow_key& inner, std::uint8_t& icmp_type, std::uint8_t& icmp_code) {
   inner = flow_key{};
   icmp_type = 0;
+  icmp_code = 0;
   inner.vlan = vlan;
   if (n < 1) return false;
   const unsigned ver = q[0] >> 4;
@@ -134,6 +135,7 @@ inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t v
     inner.src = ip_addr::v4(q + 12);
     inner.dst = ip_addr::v4(q + 16);
     if (inner.proto == 1 && n > ihl) icmp_type = q[ihl];
+    if (inner.proto == 1 && n > ihl + 1) icmp_code = q[ihl + 1];
     return quoted_ports(inner.proto, q + ihl, n - ihl, inner.sport, inner.dport);
   }
   if (ver == 6) {
@@ -160,6 +162,7 @@ inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t v
     inner.proto = nh;
     if (off > n) return false;
     if (nh == 58 && n > off) icmp_type = q[off];
+    if (nh == 58 && n > off + 1) icmp_code = q[off + 1];
     return quoted_ports(nh, q + off, n - off, inner.sport, inner.dport);
   }
   return false;
@@ -262,7 +265,8 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
         out.key.sport = out.key.dport = rd16(l4 + 4);
       } else if (v4 ? icmp4_is_error(l4[0]) : icmp6_is_error(l4[0])) {
         out.icmp_error = true;
-        out.has_inner = decode_quote(l4 + 8, cap - 8, out.key.vlan, out.inner, out.inner_icmp_type);
+        out.has_inner = decode_quote(l4 + 8, cap - 8, out.key.vlan, out.inner, out.inner_icmp_type,
+                                     out.inner_icmp_code);
       }
       hdr_len = 8;
       break;

@@ -33,6 +33,7 @@ inline device_config make_linux() {
   c.table_full = table_full_policy::early_drop;
   c.udp_stream_after = seconds(2);
   c.sctp_tracking = true;                     // nf_conntrack_proto_sctp (sctp.* = its default timeouts)
+  c.icmp_code_in_key = true;                  // icmp_pkt_to_tuple: type, code and id are the tuple
   return c;
 }
 
