@@ -26,6 +26,7 @@
 #include "sessim/policy/presets/all.hpp"
 #include "sessim/sim/idle_sweep.hpp"
 #include "sessim/sim/lockstep.hpp"
+#include "sessim/sim/threaded_source.hpp"
 
 namespace sessim::cli {
 
@@ -159,7 +160,7 @@ void add_sweep_command(CLI::App& app, sweep_options& opt, int* rc) {
   cmd->add_option("--svg", opt.svg, "write the plot (broken by cause and peak sessions against the value) as SVG");
   cmd->add_option("--format", r.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("-o,--output", r.output, "write the table to FILE instead of standard output");
-  cmd->add_option("--threads", opt.threads, "worker threads (default: the number of cores); output does not depend on it");
+  cmd->add_option("--threads", opt.threads, "worker threads (default: the number of cores; 1: also no reader thread); output does not depend on it");
   cmd->add_option("--method", opt.method,
                   "auto: idle timeouts from one replay's idle gaps where that is exact, the rest replayed; replays: one replay per value")
       ->check(CLI::IsMember({"auto", "replays"}));
@@ -394,10 +395,14 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
   ropt.log.warm_window = seconds(opt.run.warm_window);
   lockstep_options lo;
   lo.threads = opt.threads;
-  auto source_run = [&](auto&& fn) {
+  // `threaded`: read and decode on a second thread (as `sessim run` does; for a lone replay).
+  auto source_run = [&](auto&& fn, bool threaded = false) {
     trace_reader reader(opt.run.trace);
     if (ka.enabled()) {
       keepalive_source<trace_reader> src(reader, ka);
+      fn(src);
+    } else if (threaded && opt.threads != 1 && std::thread::hardware_concurrency() > 1) {
+      threaded_source<trace_reader> src(reader);
       fn(src);
     } else {
       fn(reader);
@@ -417,7 +422,8 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
       auto work = [&] {
         for (std::size_t k; (k = next.fetch_add(1)) < lanes.size();) {
           try {
-            const std::uint64_t tb = source_run([&](auto& src) { sums[k] = lanes[k].r->run(src, *lanes[k].sink); });
+            const std::uint64_t tb =
+                source_run([&](auto& src) { sums[k] = lanes[k].r->run(src, *lanes[k].sink); }, lanes.size() == 1);
             sums[k].time_backwards = tb;
           } catch (...) {
             errs[k] = std::current_exception();
