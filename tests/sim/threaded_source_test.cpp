@@ -31,7 +31,7 @@ struct counting_source {
 TEST(ThreadedSource, DeliversEveryFrameInOrder) {
   for (std::uint64_t n : {0ull, 1ull, 31ull, 32ull, 33ull, 4095ull, 4096ull, 4097ull, 100000ull}) {
     counting_source src{n};
-    threaded_source<counting_source> ts(src, 64);  // a small ring: the producer blocks often
+    threaded_source<counting_source> ts(src, 512);  // a small ring: the producer blocks often
     packet_view p;
     skip_reason why = skip_reason::none;
     std::uint64_t seen = 0;
@@ -53,7 +53,7 @@ TEST(ThreadedSource, DeliversEveryFrameInOrder) {
 
 TEST(ThreadedSource, RethrowsAfterTheFramesBeforeTheError) {
   counting_source src{1000, 0, true};
-  threaded_source<counting_source> ts(src, 128);
+  threaded_source<counting_source> ts(src, 512);
   packet_view p;
   skip_reason why = skip_reason::none;
   std::uint64_t seen = 0;
@@ -69,7 +69,7 @@ TEST(ThreadedSource, RethrowsAfterTheFramesBeforeTheError) {
 TEST(ThreadedSource, StoppingEarlyDoesNotReadTheRest) {
   counting_source src{1000000};
   {
-    threaded_source<counting_source> ts(src, 256);
+    threaded_source<counting_source> ts(src, 512);
     packet_view p;
     skip_reason why = skip_reason::none;
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(ts.next(p, why));

@@ -27,7 +27,7 @@ namespace sessim {
 template <class Source>
 class threaded_source {
  public:
-  /// `capacity`: frames in flight (a power of two, at least 2 * 32).
+  /// `capacity`: frames in flight (a power of two, at least 2 * 256).
   explicit threaded_source(Source& src, std::size_t capacity = 4096)
       : src_(src), mask_(capacity - 1), ring_(new slot[capacity]) {
     thread_ = std::thread([this] { produce(); });
@@ -68,7 +68,8 @@ class threaded_source {
   }
 
  private:
-  static constexpr std::uint64_t batch = 32;
+  static constexpr std::uint64_t batch = 32;        ///< frames per publication of the tail
+  static constexpr std::uint64_t wake_batch = 256;  ///< frames per wake-up of a waiting consumer
   struct slot {
     packet_view p;
     skip_reason why = skip_reason::none;
@@ -97,7 +98,7 @@ class threaded_source {
         ++t;
         if ((t & (batch - 1)) == 0) {
           tail_.store(t, std::memory_order_release);
-          tail_.notify_all();
+          if ((t & (wake_batch - 1)) == 0) tail_.notify_all();  // a waiting replay gets 256 frames a wake-up
         }
       }
     } catch (...) {
