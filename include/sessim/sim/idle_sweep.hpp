@@ -553,6 +553,18 @@ class idle_recorder final : public replay_sink, public replay_observer {
   };
   live_key key_of() const noexcept { return live_key{this}; }
 
+  /// A free index of `v` (from `free`, else a new default-constructed element at the end).
+  template <class V>
+  static std::uint32_t take_slot(V& v, std::vector<std::uint32_t>& free) {
+    if (!free.empty()) {
+      const std::uint32_t i = free.back();
+      free.pop_back();
+      return i;
+    }
+    v.emplace_back();
+    return static_cast<std::uint32_t>(v.size() - 1);
+  }
+
   // ---- a live session's packets ---------------------------------------------------------------
   static bool has_ext(const live_rec& L) noexcept { return L.nlog == ext_mode; }
   std::size_t log_size(const live_rec& L) const noexcept { return has_ext(L) ? ext_[L.u.ext].log.size() : L.nlog; }
@@ -560,14 +572,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
   bool kept(const live_rec& L) const noexcept { return has_ext(L) && !ext_[L.u.ext].ivs.empty(); }
   ext_rec& ext(live_rec& L) {
     if (!has_ext(L)) {
-      std::uint32_t xi;
-      if (!free_ext_.empty()) {
-        xi = free_ext_.back();
-        free_ext_.pop_back();
-      } else {
-        xi = static_cast<std::uint32_t>(ext_.size());
-        ext_.emplace_back();
-      }
+      const std::uint32_t xi = take_slot(ext_, free_ext_);
       ext_rec& x = ext_[xi];
       x.log.assign(L.u.log, L.u.log + L.nlog);
       x.iv_first = 0;
@@ -597,14 +602,7 @@ class idle_recorder final : public replay_sink, public replay_observer {
   }
 
   std::uint32_t alloc_live() {
-    std::uint32_t li;
-    if (!free_live_.empty()) {
-      li = free_live_.back();
-      free_live_.pop_back();
-    } else {
-      li = static_cast<std::uint32_t>(pool_.size());
-      pool_.emplace_back();
-    }
+    const std::uint32_t li = take_slot(pool_, free_live_);
     live_rec& L = pool_[li];
     const std::uint32_t gen = L.gen + 1;  // odd: in use
     L = live_rec{};

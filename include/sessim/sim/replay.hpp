@@ -154,7 +154,7 @@ class replay {
   void prefetch_entries(std::size_t h) noexcept { log_->prefetch_entry(h); }
   /// Read-ahead hint, step 3 (later again): fetches the devices' sessions, through the
   /// connection's hints when it has them, else from the device's bucket.
-  void prefetch_sessions(const packet_view& p, std::size_t h) noexcept {
+  const connection* prefetch_sessions(const packet_view& p, std::size_t h) noexcept {
     const connection* c = log_->peek(tracking_key(p), h);
     if (c && opt_.observer) opt_.observer->prefetch(*c);
     for (std::size_t i = 0; i < devices_.size(); ++i) {
@@ -166,13 +166,14 @@ class replay {
         devices_[i]->prefetch_entry(h);
       }
     }
+    return c;
   }
 
   /// Read-ahead hint, step 4: fetches the FIFO neighbours of the sessions the connection's
-  /// hints point to (a refresh unlinks the session from between them).
-  void prefetch_neighbours(const packet_view& p, std::size_t h) noexcept {
-    const connection* c = log_->peek(tracking_key(p), h);
-    if (!c) return;
+  /// hints point to (a refresh unlinks the session from between them). `c`: what step 3 found
+  /// (pooled, so still readable; if it was handed out since, it is skipped).
+  void prefetch_neighbours(const connection* c) noexcept {
+    if (!c || !c->live_) return;
     for (std::size_t i = 0; i < devices_.size(); ++i)
       if (c->dev[i].hint) devices_[i]->prefetch_neighbours(c->dev[i].hint);
   }
@@ -296,6 +297,7 @@ class replay {
       packet_view p;
       skip_reason why = skip_reason::none;
       std::size_t h = connection_log::no_hash;
+      const connection* c = nullptr;  ///< its connection as step 3 found it (step 4 reuses it)
     };
     std::vector<slot> ring(W);
     std::size_t n = 0;  // frames read
@@ -311,10 +313,11 @@ class replay {
         s.h = s.why == skip_reason::none ? prefetch_buckets(s.p) : connection_log::no_hash;
       }
       if (n >= D && ring[(n - D) % W].why == skip_reason::none) prefetch_entries(ring[(n - D) % W].h);
-      if (n >= 2 * D && ring[(n - 2 * D) % W].why == skip_reason::none)
-        prefetch_sessions(ring[(n - 2 * D) % W].p, ring[(n - 2 * D) % W].h);
-      if (n >= 3 * D && ring[(n - 3 * D) % W].why == skip_reason::none)
-        prefetch_neighbours(ring[(n - 3 * D) % W].p, ring[(n - 3 * D) % W].h);
+      if (n >= 2 * D) {
+        slot& x = ring[(n - 2 * D) % W];
+        x.c = x.why == skip_reason::none ? prefetch_sessions(x.p, x.h) : nullptr;
+      }
+      if (n >= 3 * D) prefetch_neighbours(ring[(n - 3 * D) % W].c);
       ++n;
     }
     for (std::size_t i = n >= W ? n - W + 1 : 0; i < n; ++i) push_impl(ring[i % W].p, ring[i % W].why, ring[i % W].h);
