@@ -2,8 +2,11 @@
 // step by step against a std::map reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <random>
+#include <vector>
 
 #include "sessim/core/session_table.hpp"
 
@@ -84,5 +87,90 @@ TEST(session_table, model_based_against_std_map) {
       ASSERT_EQ(t.size(), ref.size());
     }
     EXPECT_GE(t.peak(), t.size());
+  }
+}
+
+// The lazy expiry queues must give exactly what one FIFO list per slot (a refresh moves the
+// session to the back) gives: earliest(), earliest_due(), least_recent() and for_each() order,
+// also when a slot's deadlines do not rise with its refreshes (a synced copy's own deadline).
+TEST(session_table, lazy_queues_match_fifo_lists) {
+  for (std::uint32_t seed : {7u, 8u, 9u, 10u, 11u}) {
+    std::mt19937 rng(seed);
+    session_table t(16);
+    constexpr std::size_t nslots = 4;
+    const timeout_slot slots[nslots] = {timeout_slot::tcp_syn_sent, timeout_slot::tcp_established,
+                                        timeout_slot::tcp_time_wait, timeout_slot::udp_stream};
+    const sim_time timeouts[nslots] = {30, 400, 120, 90};
+    std::array<sim_time, timeout_slot_count> tt{};
+    for (std::size_t i = 0; i < nslots; ++i) tt[static_cast<std::size_t>(slots[i])] = timeouts[i];
+    std::array<std::vector<std::uint32_t>, timeout_slot_count> fifo;  // reference lists, by key index
+    std::map<std::uint32_t, session*> live;
+    auto unlink = [&](std::uint32_t idx) {
+      for (auto& l : fifo) l.erase(std::remove(l.begin(), l.end(), idx), l.end());
+    };
+    auto ref_earliest = [&]() -> session* {
+      session* best = nullptr;
+      for (auto& l : fifo)
+        if (!l.empty() && (!best || live[l.front()]->deadline < best->deadline)) best = live[l.front()];
+      return best;
+    };
+    sim_time now = 0;
+    const bool disorder = seed % 2 == 1;  // odd seeds also set deadlines out of order
+    for (int step = 0; step < 30000; ++step) {
+      now += rng() % 5;
+      session* e = ref_earliest();
+      ASSERT_EQ(t.earliest(), e) << "seed " << seed << " step " << step;
+      session* due = t.earliest_due(now);
+      ASSERT_EQ(due, e && e->deadline <= now ? e : nullptr) << "seed " << seed << " step " << step;
+      if (due && rng() % 2) {
+        std::uint32_t idx = static_cast<std::uint32_t>(due->key.sport - 1024u);
+        unlink(idx);
+        live.erase(idx);
+        t.erase(*due);
+        continue;
+      }
+      const std::uint32_t idx = rng() % 300;
+      const std::size_t c = rng() % nslots;
+      sim_time deadline = now + timeouts[c];
+      if (disorder && rng() % 50 == 0) deadline -= static_cast<sim_time>(rng() % 200);
+      const std::size_t si = static_cast<std::size_t>(slots[c]);
+      auto it = live.find(idx);
+      const int op = static_cast<int>(rng() % 10);
+      if (it == live.end()) {
+        session& n = t.insert(key_of(idx));
+        t.refresh(n, slots[c], deadline);
+        live[idx] = &n;
+        fifo[si].push_back(idx);
+      } else if (op < 8) {
+        session* s = it->second;
+        if (!(static_cast<std::size_t>(s->slot) == si && fifo[si].back() == idx)) {
+          unlink(idx);
+          fifo[si].push_back(idx);
+        }
+        t.refresh(*s, slots[c], deadline);
+      } else {
+        unlink(idx);
+        t.erase(*it->second);
+        live.erase(it);
+      }
+      if (step % 997 == 0) {
+        ASSERT_EQ(t.least_recent(tt), [&]() -> session* {
+          session* best = nullptr;
+          sim_time bt = 0;
+          for (std::size_t i = 0; i < fifo.size(); ++i) {
+            if (fifo[i].empty()) continue;
+            sim_time last = live[fifo[i].front()]->deadline - tt[i];
+            if (!best || last < bt) { best = live[fifo[i].front()]; bt = last; }
+          }
+          return best;
+        }());
+        std::vector<session*> got, want;
+        t.for_each([&](session& s) { got.push_back(&s); });
+        for (auto& l : fifo)
+          for (std::uint32_t i : l) want.push_back(live[i]);
+        ASSERT_EQ(got, want) << "seed " << seed << " step " << step;
+      }
+      ASSERT_EQ(t.size(), live.size());
+    }
   }
 }

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include <boost/intrusive/list_hook.hpp>
 #include <boost/intrusive/unordered_set_hook.hpp>
 
 #include "sessim/core/flow_key.hpp"
@@ -73,8 +72,9 @@ union l4_track {
   } udp;
 };
 
-/** One session. Owned by session_table's pool. Linked by exactly two intrusive containers:
- *  the table's hash set (set_hook_) and the FIFO list of its timeout slot (fifo_hook_). */
+/** One session. Owned by session_table's pool. Linked intrusively into the table's hash set
+ *  (set_hook_); its place in the expiry order of its timeout slot is kept by the table's lazy
+ *  queues, which identify it by refresh sequence numbers (seq_, qid_) instead of list links. */
 struct alignas(64) session {
   // First cache line: what a lookup reads (chain link, key) and what expiry reads (deadline).
   bi::unordered_set_member_hook<bi::link_mode<bi::normal_link>> set_hook_;  ///< lookup
@@ -82,10 +82,11 @@ struct alignas(64) session {
   sim_time deadline = 0;  ///< expired at or after this time (conntrack: timeout - now <= 0)
   std::uint8_t status = 0;  ///< tcp::status bits
   timeout_slot slot = timeout_slot::generic;  ///< current timeout class
-  std::uint8_t linked_ = 0;   ///< 1 while in a FIFO list (owned by session_table)
+  std::uint8_t linked_ = 0;   ///< 1 while in the table's expiry order (owned by session_table)
   std::uint8_t user_ = 0;     ///< free for the owning device (e.g. RST-on-expiry marks)
   l4_track l4;
-  bi::list_member_hook<bi::link_mode<bi::normal_link>> fifo_hook_;          ///< expiry order
+  std::uint64_t seq_ = 0;  ///< sequence number of its last refresh (session_table: expiry order)
+  std::uint64_t qid_ = 0;  ///< sequence number of its current expiry-queue entry (session_table)
 };
 static_assert(sizeof(session) == 128, "session entry must stay within 128 bytes");
 static_assert(offsetof(session, deadline) + sizeof(sim_time) <= 64, "hook, key and deadline share the first cache line");

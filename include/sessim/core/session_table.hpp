@@ -1,13 +1,15 @@
 #pragma once
-/// session_table: pooled sessions in a Boost.Intrusive hash set, with one FIFO expiry list per
-/// timeout slot. Lookup, refresh and expiry are O(1); no allocation per packet.
+/// session_table: pooled sessions in a Boost.Intrusive hash set, with one lazy expiry queue per
+/// timeout slot. Lookup, refresh and expiry are O(1) amortized; no allocation per packet.
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
 
-#include <boost/intrusive/list.hpp>
 #include <boost/intrusive/unordered_set.hpp>
 
 #include "sessim/core/assert.hpp"
@@ -17,10 +19,17 @@
 namespace sessim {
 
 /** A device's session table.
- *  Invariant: inside one FIFO list every session has the same timeout (the slot's value in this
- *  device), and a refresh moves the session to the back, so list order is deadline order and
- *  only the list heads are ever checked for expiry. Sessions live in a pool of fixed-size
- *  chunks; erased sessions go to a free list and are reused. */
+ *  Expiry order: inside one timeout slot the sessions leave in the order of their last refresh
+ *  (a FIFO: every session of a slot has the same timeout, so that is deadline order), and
+ *  earliest() is the slot heads' earliest deadline (ties: lowest slot). The order is kept
+ *  lazily, without list links a refresh would have to rewrite in the neighbours: every refresh
+ *  stamps the session with a new sequence number (seq_), and a session is queued only when it
+ *  enters a slot (a vector in push order, `fifo`). A queued entry is current while the session's
+ *  qid_ names it; a stale one (the session left the slot or was erased/reused) is dropped when it
+ *  reaches the front, and a current front whose session was refreshed since moves to a min-heap
+ *  of requeued sessions keyed by their last refresh (`later`). The slot's head is the smaller of
+ *  the two fronts by seq_: exactly the front of a FIFO list moved on every refresh. Sessions
+ *  live in a pool of fixed-size chunks; erased sessions go to a free list and are reused. */
 class session_table {
  public:
   /// Hash of a stored session (direction-independent).
@@ -41,10 +50,6 @@ class session_table {
       session, bi::member_hook<session, decltype(session::set_hook_), &session::set_hook_>,
       bi::hash<session_hash>, bi::equal<session_equal>, bi::power_2_buckets<true>,
       bi::constant_time_size<true>>;
-  using list_type = bi::list<session, bi::member_hook<session, decltype(session::fifo_hook_),
-                                                      &session::fifo_hook_>,
-                             bi::constant_time_size<false>>;
-
   /// Creates an empty table; `initial_buckets` is rounded up to a power of two.
   explicit session_table(std::size_t initial_buckets = 1024)
       : buckets_(round_pow2(initial_buckets)),
@@ -53,10 +58,7 @@ class session_table {
   session_table(const session_table&) = delete;
   session_table& operator=(const session_table&) = delete;
 
-  ~session_table() {
-    for (auto& l : fifo_) l.clear();
-    set_.clear();
-  }
+  ~session_table() { set_.clear(); }
 
   /// Finds the session of a packet's key; `dir` gets 0 (original) or 1 (reply).
   session* find(const flow_key& k, int& dir) noexcept {
@@ -93,15 +95,6 @@ class session_table {
     __builtin_prefetch(e + 64);
   }
 
-  /// Read-ahead, step 3 (once the session is cached): brings in its FIFO neighbours, which a
-  /// refresh unlinks it from (the prefetch is a hint: they may have moved by then).
-  void prefetch_neighbours(const session* s) const noexcept {
-    if (!s->linked_) return;
-    const auto n = s->fifo_hook_.this_ptr();
-    __builtin_prefetch(list_type::node_traits::get_next(n), 1);
-    __builtin_prefetch(list_type::node_traits::get_previous(n), 1);
-  }
-
   /// Inserts a new session with original tuple `k`; it is not yet in any FIFO (call refresh).
   session& insert(const flow_key& k) {
     session* s = allocate();
@@ -114,52 +107,73 @@ class session_table {
     return *s;
   }
 
-  /// Puts a session at the back of `slot`'s FIFO with the given deadline.
+  /// Puts a session at the back of `slot`'s expiry order with the given deadline.
   void refresh(session& s, timeout_slot slot, sim_time deadline) noexcept {
-    if (s.linked_ && s.slot == slot && &fifo_[idx(slot)].back() == &s) {  // already last: stays
-      s.deadline = deadline;
-      return;
-    }
-    if (s.linked_) fifo_[idx(s.slot)].erase(fifo_[idx(s.slot)].iterator_to(s));
+    const std::size_t i = idx(slot);
+    s.seq_ = ++seq_;
+    s.deadline = deadline;
+    if (deadline < bound_) bound_ = deadline;
+    if (deadline < last_deadline_[i]) ordered_ = false;  // the FIFO is no longer deadline order
+    else last_deadline_[i] = deadline;
+    if (s.linked_ && s.slot == slot) return;  // same slot: the new seq_ is its place
+    if (s.linked_) --count_[idx(s.slot)];
     s.linked_ = 1;
     s.slot = slot;
-    s.deadline = deadline;
-    fifo_[idx(slot)].push_back(s);
+    s.qid_ = s.seq_;
+    ++count_[i];
+    queues_[i].push(&s, s.seq_);
+    if (queues_[i].fifo_size() > 2 * count_[i] + 1024) queues_[i].compact(i);
   }
 
   /// Removes a session and returns it to the pool.
   void erase(session& s) noexcept {
-    if (s.linked_) fifo_[idx(s.slot)].erase(fifo_[idx(s.slot)].iterator_to(s));
+    if (s.linked_) --count_[idx(s.slot)];
     s.linked_ = 0;
+    s.qid_ = 0;
     set_.erase(set_.iterator_to(s));
     pool_.release(&s);
   }
 
   /// The earliest deadline of any session, or `none` when empty.
   sim_time next_deadline(sim_time none) const noexcept {
-    sim_time best = none;
-    bool any = false;
-    for (const auto& l : fifo_)
-      if (!l.empty() && (!any || l.front().deadline < best)) { best = l.front().deadline; any = true; }
-    return best;
+    const session* s = earliest();
+    return s ? s->deadline : none;
   }
 
   /// The session with the earliest deadline (nullptr when empty). Ties: lowest slot first.
-  session* earliest() noexcept {
+  session* earliest() const noexcept {
     session* best = nullptr;
-    for (auto& l : fifo_)
-      if (!l.empty() && (!best || l.front().deadline < best->deadline)) best = &l.front();
+    for (std::size_t i = 0; i < queues_.size(); ++i) {
+      if (count_[i] == 0) continue;
+      session* h = queues_[i].head(i);
+      if (h && (!best || h->deadline < best->deadline)) best = h;
+    }
     return best;
+  }
+
+  /// earliest() when its deadline is at or before `now`, else nullptr. Cheap while nothing is
+  /// due: a lower bound of every deadline is kept (refreshes lower it; it is recomputed only when
+  /// `now` reaches it).
+  session* earliest_due(sim_time now) noexcept {
+    if (now < bound_ && ordered_) return nullptr;
+    session* s = earliest();
+    if (!s || s->deadline > now) {
+      bound_ = s ? s->deadline : std::numeric_limits<sim_time>::max();
+      return nullptr;
+    }
+    return s;
   }
 
   /// The least recently refreshed session, given each slot's timeout (for LRU eviction).
   session* least_recent(const std::array<sim_time, timeout_slot_count>& timeouts) noexcept {
     session* best = nullptr;
     sim_time best_t = 0;
-    for (std::size_t i = 0; i < fifo_.size(); ++i) {
-      if (fifo_[i].empty()) continue;
-      sim_time last = fifo_[i].front().deadline - timeouts[i];
-      if (!best || last < best_t) { best = &fifo_[i].front(); best_t = last; }
+    for (std::size_t i = 0; i < queues_.size(); ++i) {
+      if (count_[i] == 0) continue;
+      session* h = queues_[i].head(i);
+      if (!h) continue;
+      sim_time last = h->deadline - timeouts[i];
+      if (!best || last < best_t) { best = h; best_t = last; }
     }
     return best;
   }
@@ -178,11 +192,17 @@ class session_table {
     return nullptr;
   }
 
-  /// Calls f(session&) for every session, in slot then deadline order (deterministic).
+  /// Calls f(session&) for every session, in slot then expiry order (deterministic).
   template <class F>
   void for_each(F&& f) {
-    for (auto& l : fifo_)
-      for (auto& s : l) f(s);
+    std::vector<session*> v;
+    for (std::size_t i = 0; i < queues_.size(); ++i) {
+      if (count_[i] == 0) continue;
+      v.clear();
+      queues_[i].collect(i, v);
+      std::sort(v.begin(), v.end(), [](const session* a, const session* b) { return a->seq_ < b->seq_; });
+      for (session* s : v) f(*s);
+    }
   }
 
   /// Sessions in the table.
@@ -216,7 +236,97 @@ class session_table {
   using bucket_vector = std::vector<typename set_type::bucket_type, page_allocator<typename set_type::bucket_type>>;
   bucket_vector buckets_;
   set_type set_;
-  std::array<list_type, timeout_slot_count> fifo_;
+  /// One slot's expiry queue (see the class comment).
+  class slot_queue {
+   public:
+    struct entry {
+      session* s;
+      std::uint64_t seq;  ///< the session's qid_ when the entry was made
+    };
+    void push(session* s, std::uint64_t seq) { fifo_.push_back({s, seq}); }
+    std::size_t fifo_size() const noexcept { return fifo_.size() - front_; }
+
+    /// The slot's first session in refresh order, dropping stale entries on the way.
+    session* head(std::size_t slot) noexcept {
+      while (front_ < fifo_.size()) {
+        if (front_ + 8 < fifo_.size()) __builtin_prefetch(fifo_[front_ + 8].s);
+        const entry e = fifo_[front_];
+        session* s = e.s;
+        if (!current(s, slot, e.seq)) { pop_front(); continue; }
+        if (s->seq_ != e.seq) {  // refreshed since it was queued: its place is by its last refresh
+          pop_front();
+          s->qid_ = s->seq_;
+          later_.push_back({s, s->seq_});
+          std::push_heap(later_.begin(), later_.end(), later_first);
+          continue;
+        }
+        break;
+      }
+      while (!later_.empty()) {
+        const entry e = later_.front();
+        session* s = e.s;
+        if (current(s, slot, e.seq) && s->seq_ == e.seq) break;
+        std::pop_heap(later_.begin(), later_.end(), later_first);
+        later_.pop_back();
+        if (!current(s, slot, e.seq)) continue;
+        s->qid_ = s->seq_;  // refreshed again since it was requeued
+        later_.push_back({s, s->seq_});
+        std::push_heap(later_.begin(), later_.end(), later_first);
+      }
+      session* a = front_ < fifo_.size() ? fifo_[front_].s : nullptr;
+      session* b = later_.empty() ? nullptr : later_.front().s;
+      if (!a) return b;
+      if (!b) return a;
+      return a->seq_ < b->seq_ ? a : b;
+    }
+
+    /// Drops stale entries (bounds memory by the live sessions, not by the trace).
+    void compact(std::size_t slot) {
+      std::size_t o = 0;
+      for (std::size_t j = front_; j < fifo_.size(); ++j)
+        if (current(fifo_[j].s, slot, fifo_[j].seq)) fifo_[o++] = fifo_[j];
+      fifo_.resize(o);
+      front_ = 0;
+      std::size_t k = 0;
+      for (const entry& e : later_)
+        if (current(e.s, slot, e.seq)) later_[k++] = e;
+      later_.resize(k);
+      std::make_heap(later_.begin(), later_.end(), later_first);
+    }
+
+    /// Appends the slot's sessions (each once, in no particular order).
+    void collect(std::size_t slot, std::vector<session*>& out) const {
+      for (std::size_t j = front_; j < fifo_.size(); ++j)
+        if (current(fifo_[j].s, slot, fifo_[j].seq)) out.push_back(fifo_[j].s);
+      for (const entry& e : later_)
+        if (current(e.s, slot, e.seq)) out.push_back(e.s);
+    }
+
+   private:
+    static bool current(const session* s, std::size_t slot, std::uint64_t seq) noexcept {
+      return s->linked_ && static_cast<std::size_t>(s->slot) == slot && s->qid_ == seq;
+    }
+    static bool later_first(const entry& a, const entry& b) noexcept { return a.seq > b.seq; }
+    void pop_front() noexcept {
+      if (++front_ == fifo_.size()) {
+        fifo_.clear();
+        front_ = 0;
+      } else if (front_ >= 4096 && 2 * front_ >= fifo_.size()) {
+        fifo_.erase(fifo_.begin(), fifo_.begin() + static_cast<std::ptrdiff_t>(front_));
+        front_ = 0;
+      }
+    }
+    std::vector<entry> fifo_;   ///< entries in push order; [front_, end) are pending
+    std::size_t front_ = 0;
+    std::vector<entry> later_;  ///< min-heap by seq of requeued sessions
+  };
+
+  mutable std::array<slot_queue, timeout_slot_count> queues_;
+  std::array<std::size_t, timeout_slot_count> count_{};  ///< linked sessions per slot
+  std::array<sim_time, timeout_slot_count> last_deadline_{};  ///< largest deadline set per slot
+  std::uint64_t seq_ = 0;
+  sim_time bound_ = std::numeric_limits<sim_time>::max();  ///< <= every linked session's deadline (when ordered_)
+  bool ordered_ = true;  ///< every slot's deadlines rose with its refreshes (earliest_due may use bound_)
   object_pool<session> pool_;
   std::size_t peak_ = 0;
 };

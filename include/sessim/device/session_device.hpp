@@ -213,8 +213,7 @@ class session_device {
   /// Expires, in deadline order, every session whose deadline is <= now; f(const session_end&).
   template <class F>
   void expire_until(sim_time now, F&& f) {
-    while (session* s = table_.earliest()) {
-      if (s->deadline > now) break;
+    while (session* s = table_.earliest_due(now)) {
       session_end e = describe(*s, session_end_kind::expired, s->deadline);
       if (cfg_.rst_on_expiry && s->key.proto == 6) fill_rst(*s, e);
       ++stats_.expired;
@@ -228,7 +227,6 @@ class session_device {
   /// tracking key): step 1 fetches the table bucket, step 2 the session it points to.
   void prefetch_bucket(std::size_t h) const noexcept { table_.prefetch_bucket(h); }
   void prefetch_entry(std::size_t h) noexcept { table_.prefetch_entry(h); }
-  void prefetch_neighbours(const session* s) const noexcept { table_.prefetch_neighbours(s); }
 
   /** Handles one packet at time `now`. `warm`: the packet belongs to a connection that was
    *  already open when the capture started; a device without its session assumes it

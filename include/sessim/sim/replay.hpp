@@ -139,21 +139,18 @@ class replay {
     return finish();
   }
 
-  /// Read-ahead hint, step 1: computes the packet's table hash and fetches the buckets.
+  /// Read-ahead hint, step 1: computes the packet's table hash and fetches the log's bucket.
   std::size_t prefetch_buckets(const packet_view& p) noexcept {
     const std::size_t h = hash_bidir(tracking_key(p));
     prefetch_buckets_hashed(h);
     return h;
   }
   /// The same with the hash already computed.
-  void prefetch_buckets_hashed(std::size_t h) noexcept {
-    log_->prefetch_bucket(h);
-    for (auto& d : devices_) d->prefetch_bucket(h);
-  }
+  void prefetch_buckets_hashed(std::size_t h) noexcept { log_->prefetch_bucket(h); }
   /// Read-ahead hint, step 2 (some packets later): fetches the connection record.
   void prefetch_entries(std::size_t h) noexcept { log_->prefetch_entry(h); }
-  /// Read-ahead hint, step 3 (later again): fetches the devices' sessions, through the
-  /// connection's hints when it has them, else from the device's bucket.
+  /// Read-ahead hint, step 3 (later again): fetches the devices' sessions through the
+  /// connection's hints, and the device buckets of a packet whose connection has none.
   const connection* prefetch_sessions(const packet_view& p, std::size_t h) noexcept {
     const connection* c = log_->peek(tracking_key(p), h);
     if (c && opt_.observer) opt_.observer->prefetch(*c);
@@ -163,19 +160,19 @@ class replay {
         __builtin_prefetch(e);
         __builtin_prefetch(e + 64);
       } else {
-        devices_[i]->prefetch_entry(h);
+        devices_[i]->prefetch_bucket(h);
       }
     }
     return c;
   }
 
-  /// Read-ahead hint, step 4: fetches the FIFO neighbours of the sessions the connection's
-  /// hints point to (a refresh unlinks the session from between them). `c`: what step 3 found
-  /// (pooled, so still readable; if it was handed out since, it is skipped).
-  void prefetch_neighbours(const connection* c) noexcept {
-    if (!c || !c->live_) return;
+  /// Read-ahead hint, step 4: the first session in the device buckets step 3 fetched, for a
+  /// packet whose connection had no hint there. `c`: what step 3 found (pooled, so still
+  /// readable; if it was handed out since, its hints are not looked at).
+  void prefetch_unhinted(const connection* c, std::size_t h) noexcept {
+    const bool hints = c && c->live_;
     for (std::size_t i = 0; i < devices_.size(); ++i)
-      if (c->dev[i].hint) devices_[i]->prefetch_neighbours(c->dev[i].hint);
+      if (!hints || !c->dev[i].hint) devices_[i]->prefetch_entry(h);
   }
 
   /// Starts a run that reports to `sink`.
@@ -288,8 +285,9 @@ class replay {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
   /// run() with a window of frames read ahead: frame i is pushed after frame i + 4D was read;
-  /// its buckets were prefetched when it was read, its connection record D frames later, its
-  /// sessions 2D frames later and their FIFO neighbours 3D frames later.
+  /// its connection log bucket was prefetched when it was read, its connection record D frames
+  /// later, its sessions (through the record's hints; else the device buckets) 2D frames later,
+  /// and the sessions in those buckets 3D frames later.
   template <class Source>
   run_summary run_read_ahead(Source& src) {
     constexpr std::size_t D = 6, W = 4 * D;
@@ -317,7 +315,8 @@ class replay {
         slot& x = ring[(n - 2 * D) % W];
         x.c = x.why == skip_reason::none ? prefetch_sessions(x.p, x.h) : nullptr;
       }
-      if (n >= 3 * D) prefetch_neighbours(ring[(n - 3 * D) % W].c);
+      if (n >= 3 * D && ring[(n - 3 * D) % W].why == skip_reason::none)
+        prefetch_unhinted(ring[(n - 3 * D) % W].c, ring[(n - 3 * D) % W].h);
       ++n;
     }
     for (std::size_t i = n >= W ? n - W + 1 : 0; i < n; ++i) push_impl(ring[i % W].p, ring[i % W].why, ring[i % W].h);
