@@ -292,42 +292,53 @@ class replay {
   run_summary run_read_ahead(Source& src) {
     constexpr std::size_t D = 6, W = 4 * D;
     struct slot {
-      packet_view p;
+      packet_view own;                  ///< the frame, when the source copies it out
+      const packet_view* p = &own;      ///< the frame (in the source's ring with next_ref)
       skip_reason why = skip_reason::none;
       std::size_t h = connection_log::no_hash;
-      const connection* c = nullptr;  ///< its connection as step 3 found it (step 4 reuses it)
+      const connection* c = nullptr;  ///< its connection as step 3 found it (step 4 looks at its hints)
     };
     std::vector<slot> ring(W);
+    for (auto& s : ring) s.p = &s.own;
     std::size_t n = 0;  // frames read
     for (;;) {
       slot& s = ring[n % W];
-      if (n >= W) push_impl(s.p, s.why, s.h);  // frame n - W leaves the window
-      if constexpr (requires { src.next(s.p, s.why, s.h); }) {  // the source hashes (threaded_source)
-        if (!src.next(s.p, s.why, s.h)) break;
+      if (n >= W) push_impl(*s.p, s.why, s.h);  // frame n - W leaves the window
+      if constexpr (requires { src.next_ref(s.p, s.why, s.h); }) {  // in place (threaded_source)
+        static_assert(W <= Source::retain, "the window must fit in what the source keeps");
+        if (!src.next_ref(s.p, s.why, s.h)) break;
+        if (s.why == skip_reason::none) prefetch_buckets_hashed(s.h);
+        else s.h = connection_log::no_hash;
+      } else if constexpr (requires { src.next(s.own, s.why, s.h); }) {  // the source hashes
+        if (!src.next(s.own, s.why, s.h)) break;
         if (s.why == skip_reason::none) prefetch_buckets_hashed(s.h);
         else s.h = connection_log::no_hash;
       } else {
-        if (!src.next(s.p, s.why)) break;
-        s.h = s.why == skip_reason::none ? prefetch_buckets(s.p) : connection_log::no_hash;
+        if (!src.next(s.own, s.why)) break;
+        s.h = s.why == skip_reason::none ? prefetch_buckets(s.own) : connection_log::no_hash;
       }
       if (n >= D && ring[(n - D) % W].why == skip_reason::none) prefetch_entries(ring[(n - D) % W].h);
       if (n >= 2 * D) {
         slot& x = ring[(n - 2 * D) % W];
-        x.c = x.why == skip_reason::none ? prefetch_sessions(x.p, x.h) : nullptr;
+        x.c = x.why == skip_reason::none ? prefetch_sessions(*x.p, x.h) : nullptr;
       }
       if (n >= 3 * D && ring[(n - 3 * D) % W].why == skip_reason::none)
         prefetch_unhinted(ring[(n - 3 * D) % W].c, ring[(n - 3 * D) % W].h);
       ++n;
     }
-    for (std::size_t i = n >= W ? n - W + 1 : 0; i < n; ++i) push_impl(ring[i % W].p, ring[i % W].why, ring[i % W].h);
+    for (std::size_t i = n >= W ? n - W + 1 : 0; i < n; ++i) push_impl(*ring[i % W].p, ring[i % W].why, ring[i % W].h);
     return finish();
   }
 
   // ---- events -------------------------------------------------------------------------------
   /// The devices a packet crosses (inline: no allocation per packet on short paths).
   using route_type = boost::container::small_vector<std::size_t, 4>;
+  /// A packet on its way through the topology. `p` is the frame being pushed while it is
+  /// processed at once; an arrival that waits in the event queue (a path offset, a redirect)
+  /// owns a copy (`own`), so the common path does not copy the packet.
   struct arrival {
-    packet_view p;
+    const packet_view* p = nullptr;
+    std::shared_ptr<const packet_view> own;  ///< set when the arrival is queued
     conn_ref c;
     int dir = 0;
     std::size_t path = npos;
@@ -481,7 +492,7 @@ class replay {
     } else {
       const path_spec& ps = topo_.paths[a.path];
       if (ps.ecmp != ecmp_mode::none && !ps.ecmp_devices.empty()) {
-        std::uint64_t h = ps.ecmp == ecmp_mode::per_flow ? hash_key(a.p.key) : a.p.frame * 0x9e3779b97f4a7c15ULL;
+        std::uint64_t h = ps.ecmp == ecmp_mode::per_flow ? hash_key(a.p->key) : a.p->frame * 0x9e3779b97f4a7c15ULL;
         h ^= topo_.seed * 0xc2b2ae3d27d4eb4fULL;
         h ^= h >> 29;
         h *= 0xbf58476d1ce4e5b9ULL;
@@ -518,13 +529,21 @@ class replay {
     conn_ref c = log_->on_packet_ref(p, trace_start_, dir, h);
     const std::size_t path = choose_path(p, dir);
     const sim_time offset = path == npos ? 0 : topo_.paths[path].offset;
-    arrival a{p, std::move(c), dir, path, 0, {}, 0};
+    arrival a{&p, {}, std::move(c), dir, path, 0, {}, 0};
     if (simple_ || offset == min_offset_) {
       run_until(at + offset, true);  // events already due at the arrival time go first
       process(a, at + offset);
     } else {
+      keep(a);
       events_.schedule(at + offset, sim_event{std::move(a)});
     }
+  }
+
+  /// An arrival about to wait in the event queue gets its own copy of the packet.
+  static void keep(arrival& a) {
+    if (a.own) return;
+    a.own = std::make_shared<const packet_view>(*a.p);
+    a.p = a.own.get();
   }
 
   void skipped(const packet_view& p, skip_reason why) {
@@ -553,7 +572,7 @@ class replay {
       a.route = resolve(a);
       if (a.dir == 1 && !lb_.empty() && !lb_bypass(a, t)) return;  // a NAT reply that skips its balancer
     }
-    const packet_view& p = a.p;
+    const packet_view& p = *a.p;
     while (a.hop < a.route.size()) {
       const std::size_t i = a.route[a.hop];
       if (!up_[i]) {
@@ -606,7 +625,7 @@ class replay {
     connection& c = *a.c;
     for (auto& b : lb_[i]) {
       if (!b->matches(c)) continue;
-      lb::lb_outcome o = b->on_packet(a.p, a.dir, c, t);
+      lb::lb_outcome o = b->on_packet(*a.p, a.dir, c, t);
       if (o.k == lb::lb_outcome::kind::forward) rw = o.rw;
       if (o.k != lb::lb_outcome::kind::drop) return true;
       decision d;
@@ -615,9 +634,9 @@ class replay {
       break_context ctx;
       ctx.cause = break_cause::backend_down;
       const bool was_broken = c.broken;
-      log_->on_decision(c, i, a.p, a.dir, d, ctx);
+      log_->on_decision(c, i, *a.p, a.dir, d, ctx);
       if (!was_broken && c.broken && c.brk.cause == break_cause::backend_down) c.brk.hint = o.hint;
-      sink_->on_verdict(a.p, names_[i], verdict::drop, "backend-down");
+      sink_->on_verdict(*a.p, names_[i], verdict::drop, "backend-down");
       ++summary_.frames_dropped;
       return false;
     }
@@ -633,7 +652,7 @@ class replay {
       if (lb_[i].empty() || std::find(a.route.begin(), a.route.end(), i) != a.route.end()) continue;
       for (auto& b : lb_[i]) {
         if (!b->matches(c)) continue;
-        lb::lb_outcome o = b->on_bypass(a.p, c, t);
+        lb::lb_outcome o = b->on_bypass(*a.p, c, t);
         if (o.k != lb::lb_outcome::kind::drop) continue;
         decision d;
         d.v = verdict::reject;
@@ -641,12 +660,12 @@ class replay {
         break_context ctx;
         ctx.cause = break_cause::asymmetric_nat;
         const bool was_broken = c.broken;
-        log_->on_decision(c, i, a.p, a.dir, d, ctx);
+        log_->on_decision(c, i, *a.p, a.dir, d, ctx);
         if (!was_broken && c.broken && c.brk.cause == break_cause::asymmetric_nat) {
           c.brk.hint = o.hint;
           c.brk.fix_key = "forwarding";
         }
-        sink_->on_verdict(a.p, names_[i], verdict::reject, "asymmetric-nat");
+        sink_->on_verdict(*a.p, names_[i], verdict::reject, "asymmetric-nat");
         ++summary_.frames_dropped;
         return false;
       }
@@ -785,7 +804,7 @@ class replay {
     // A session create or state update on its way to this member: the packet beat the sync.
     if (g != npos) {
       auto& pend = pending_[i];
-      auto it = pend.find(tracking_key(a.p));
+      auto it = pend.find(tracking_key(*a.p));
       if (it != pend.end()) {
         ctx.cause = break_cause::sync_race;
         if (!c.broken) ++sync_stats_[i].races;
@@ -825,7 +844,7 @@ class replay {
   void apply_defer(arrival& a, std::size_t i, sim_time t) {
     const sync_spec& grp = topo_.groups[group_of_[i]];
     if (!grp.defer) return;
-    const flow_key k = tracking_key(a.p);
+    const flow_key k = tracking_key(*a.p);
     auto& pend = pending_[i];
     auto it = pend.find(k);
     if (it == pend.end() || it->second.arrival == std::numeric_limits<sim_time>::max()) return;
@@ -995,7 +1014,7 @@ class replay {
   }
 
   void redirect(arrival& a, std::size_t from, std::size_t owner, sim_time t) {
-    const packet_view& p = a.p;
+    const packet_view& p = *a.p;
     const std::uint32_t bytes = p.wire_len + topo_.redirect.overhead_bytes;
     ++sync_stats_[from].redirected_pkts;
     sync_stats_[from].redirected_bytes += bytes;
@@ -1004,6 +1023,7 @@ class replay {
     a.c->added_latency += topo_.redirect.latency;
     sink_->on_verdict(p, names_[from], verdict::redirect, "owner");
     arrival next = a;
+    keep(next);
     next.route[next.hop] = owner;
     next.extra += topo_.redirect.latency;
     events_.schedule(t + topo_.redirect.latency, sim_event{std::move(next)});

@@ -11,6 +11,7 @@
 /// wrapper is destroyed (or next() returned false): it lives on the reader thread meanwhile.
 /// Frames carry no pointers into the source's buffers (packet_view is self-contained), so
 /// nothing may look at the source's "current raw frame" (trace_reader::raw()) while it runs.
+/// next_ref() hands out a frame in place (no copy) for a consumer that keeps a short window.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "sessim/core/assert.hpp"
 #include "sessim/core/packet.hpp"
 #include "sessim/device/tracking_key.hpp"
 
@@ -30,6 +32,7 @@ class threaded_source {
   /// `capacity`: frames in flight (a power of two, at least 2 * 256).
   explicit threaded_source(Source& src, std::size_t capacity = 4096)
       : src_(src), mask_(capacity - 1), ring_(new slot[capacity]) {
+    SESSIM_ASSERT(capacity >= 512 && (capacity & mask_) == 0);
     thread_ = std::thread([this] { produce(); });
   }
   threaded_source(const threaded_source&) = delete;
@@ -49,19 +52,32 @@ class threaded_source {
   /// The same, with the direction-independent hash of the frame's tracking key computed on the
   /// reader thread (hash_bidir(tracking_key(p)); unset for frames that were not parsed).
   bool next(packet_view& p, skip_reason& why, std::size_t& h) {
+    const packet_view* q = nullptr;
+    if (!next_ref(q, why, h)) return false;
+    p = *q;
+    return true;
+  }
+
+  /// Frames a reference from next_ref() stays valid for: it points into the ring, and the
+  /// producer reuses a slot only after `retain` later frames were handed out.
+  static constexpr std::uint64_t retain = 64;
+
+  /// As next(), without copying the frame: `p` points at it in the ring until `retain` more
+  /// frames have been handed out.
+  bool next_ref(const packet_view*& p, skip_reason& why, std::size_t& h) {
     if (pos_ == seen_tail_) {
       if (!wait_for_data()) {
         if (error_) std::rethrow_exception(error_);
         return false;
       }
     }
-    slot& s = ring_[pos_ & mask_];
-    p = s.p;
+    const slot& s = ring_[pos_ & mask_];
+    p = &s.p;
     why = s.why;
     h = s.h;
     ++pos_;
     if ((pos_ & (batch - 1)) == 0) {  // let the producer reuse the slots
-      head_.store(pos_, std::memory_order_release);
+      head_.store(released(), std::memory_order_release);
       if ((pos_ & (mask_ >> 1)) == 0) head_.notify_all();  // wake it every half ring only
     }
     return true;
@@ -108,9 +124,12 @@ class threaded_source {
     tail_.notify_all();
   }
 
+  /// Frames the producer may overwrite: all but the last `retain` handed out.
+  std::uint64_t released() const noexcept { return pos_ > retain ? pos_ - retain : 0; }
+
   /// Waits until a frame beyond pos_ is published; false when the producer is done and none is.
   bool wait_for_data() {
-    head_.store(pos_, std::memory_order_release);  // everything before pos_ is free again
+    head_.store(released(), std::memory_order_release);  // free again, but the last `retain`
     head_.notify_all();
     for (;;) {
       const std::uint64_t v = tail_.load(std::memory_order_acquire);
