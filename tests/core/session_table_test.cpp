@@ -174,3 +174,29 @@ TEST(session_table, lazy_queues_match_fifo_lists) {
     }
   }
 }
+
+// Memory follows the sessions, not the trace: one idle long-lived session at the front of a slot
+// while a million short sessions pass through that slot (refreshed there, then moved on and
+// erased) must not leave their stale queue entries behind.
+TEST(session_table, expiry_queues_stay_bounded) {
+  session_table t;
+  session& idle = t.insert(key_of(1000000));
+  t.refresh(idle, timeout_slot::tcp_established, seconds(432000));
+  t.refresh(idle, timeout_slot::tcp_established, seconds(432000) + 1);  // requeued at the first look
+  sim_time now = 0;
+  std::size_t most = 0;
+  for (std::uint32_t i = 0; i < 1000000; ++i) {
+    now += 1000;
+    session& s = t.insert(key_of(i % 50000));
+    t.refresh(s, timeout_slot::tcp_established, now + seconds(432000));
+    t.refresh(s, timeout_slot::tcp_established, now + 1 + seconds(432000));
+    ASSERT_EQ(t.earliest_due(now), nullptr);
+    (void)t.earliest();  // examines the heads: moves refreshed fronts to the requeue heap
+    t.refresh(s, timeout_slot::tcp_time_wait, now + seconds(120));
+    t.erase(s);
+    most = std::max(most, t.queued());
+  }
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_LE(most, 2u * 1024u + 8u);
+  EXPECT_EQ(t.earliest(), &idle);
+}

@@ -122,7 +122,7 @@ class session_table {
     s.qid_ = s.seq_;
     ++count_[i];
     queues_[i].push(&s, s.seq_);
-    if (queues_[i].fifo_size() > 2 * count_[i] + 1024) queues_[i].compact(i);
+    queues_[i].bound_size(i, count_[i]);
   }
 
   /// Removes a session and returns it to the pool.
@@ -145,7 +145,7 @@ class session_table {
     session* best = nullptr;
     for (std::size_t i = 0; i < queues_.size(); ++i) {
       if (count_[i] == 0) continue;
-      session* h = queues_[i].head(i);
+      session* h = queues_[i].head(i, count_[i]);
       if (h && (!best || h->deadline < best->deadline)) best = h;
     }
     return best;
@@ -170,7 +170,7 @@ class session_table {
     sim_time best_t = 0;
     for (std::size_t i = 0; i < queues_.size(); ++i) {
       if (count_[i] == 0) continue;
-      session* h = queues_[i].head(i);
+      session* h = queues_[i].head(i, count_[i]);
       if (!h) continue;
       sim_time last = h->deadline - timeouts[i];
       if (!best || last < best_t) { best = h; best_t = last; }
@@ -203,6 +203,13 @@ class session_table {
       std::sort(v.begin(), v.end(), [](const session* a, const session* b) { return a->seq_ < b->seq_; });
       for (session* s : v) f(*s);
     }
+  }
+
+  /// Entries in the expiry queues, stale ones included (memory accounting, tests).
+  std::size_t queued() const noexcept {
+    std::size_t n = 0;
+    for (const auto& q : queues_) n += q.size();
+    return n;
   }
 
   /// Sessions in the table.
@@ -244,10 +251,17 @@ class session_table {
       std::uint64_t seq;  ///< the session's qid_ when the entry was made
     };
     void push(session* s, std::uint64_t seq) { fifo_.push_back({s, seq}); }
-    std::size_t fifo_size() const noexcept { return fifo_.size() - front_; }
+    std::size_t size() const noexcept { return fifo_.size() - front_ + later_.size(); }
+
+    /// Compacts the queue when it holds more than twice its `live` sessions + 1024 entries, so
+    /// memory follows the sessions, not the length of the trace.
+    void bound_size(std::size_t slot, std::size_t live) {
+      if (fifo_.size() - front_ + later_.size() > 2 * live + 1024) compact(slot);
+    }
 
     /// The slot's first session in refresh order, dropping stale entries on the way.
-    session* head(std::size_t slot) noexcept {
+    session* head(std::size_t slot, std::size_t live) noexcept {
+      const std::size_t requeued = later_.size();
       while (front_ < fifo_.size()) {
         if (front_ + 8 < fifo_.size()) __builtin_prefetch(fifo_[front_ + 8].s);
         const entry e = fifo_[front_];
@@ -273,6 +287,7 @@ class session_table {
         later_.push_back({s, s->seq_});
         std::push_heap(later_.begin(), later_.end(), later_first);
       }
+      if (later_.size() > requeued) bound_size(slot, live);
       session* a = front_ < fifo_.size() ? fifo_[front_].s : nullptr;
       session* b = later_.empty() ? nullptr : later_.front().s;
       if (!a) return b;
