@@ -1,7 +1,10 @@
 // JSON report (docs/output.md): {"schema_version", "tool", "trace", "devices", "connections": [...],
 // "summary"}; connections are streamed as they end, so memory does not grow with the trace.
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+
+#include <iterator>
 
 #include "report/writers.hpp"
 #include "sessim/core/verdict.hpp"
@@ -9,6 +12,16 @@
 namespace sessim::report {
 
 std::string json_str(std::string_view s) {
+  bool plain = true;
+  for (unsigned char ch : s) plain = plain && ch >= 0x20 && ch != '"' && ch != '\\';
+  if (plain) {  // the usual case: nothing to escape
+    std::string o;
+    o.reserve(s.size() + 2);
+    o += '"';
+    o += s;
+    o += '"';
+    return o;
+  }
   std::string o = "\"";
   for (unsigned char ch : s) {
     switch (ch) {
@@ -59,42 +72,54 @@ class json_writer final : public writer {
     }
     out_ << "\n  ],\n  \"connections\": [";
   }
+  ~json_writer() override {
+    try {
+      flush_buf();  // a run that stopped early leaves what it reported, as unbuffered output did
+    } catch (...) {
+    }
+  }
 
+  // Connections are formatted with compiled format strings into a buffer written out in
+  // blocks (one per ~64 KiB), not parsed and printed one by one: a JSON report of many short
+  // connections spent most of its time there.
   void on_connection(const connection& c) override {
-    fmt::print(out_,
+    auto it = std::back_inserter(buf_);
+    fmt::format_to(it, FMT_COMPILE(
                "{}\n    {{\"id\": {}, \"proto\": {}, \"client\": {}, \"server\": {}, \"first_frame\": {}, "
                "\"last_frame\": {}, \"first_time\": {}, \"last_time\": {}, \"client_pkts\": {}, "
                "\"server_pkts\": {}, \"client_bytes\": {}, \"server_bytes\": {}, \"client_ip_bytes\": {}, "
                "\"server_ip_bytes\": {}, \"conn_state\": {}, \"history\": {}, \"warm_start\": {}, "
-               "\"frames_dropped\": {}, \"redirected\": {}, \"redirect_bytes\": {}, \"added_latency_us\": {}, \"broken\": {}",
+               "\"frames_dropped\": {}, \"redirected\": {}, \"redirect_bytes\": {}, \"added_latency_us\": {}, \"broken\": {}"),
                n_ ? "," : "", c.id, json_str(proto_name(c.proto())), json_str(c.client()), json_str(c.server()),
                c.first_frame, c.last_frame, rel(info_, c.first_ts), rel(info_, c.last_ts), c.pkts[0], c.pkts[1],
                c.bytes[0], c.bytes[1], c.ip_bytes[0], c.ip_bytes[1], json_str(c.conn_state()),
                json_str(c.history), c.warm ? "true" : "false", c.dropped, c.redirected, c.redirect_bytes,
-               fmt::format("{:.3f}", to_seconds(c.added_latency) * 1e6), c.broken ? "true" : "false");
+               fmt::format(FMT_COMPILE("{:.3f}"), to_seconds(c.added_latency) * 1e6), c.broken ? "true" : "false");
     ++n_;
-    if (!c.backend.empty()) fmt::print(out_, ", \"backend\": {}", json_str(c.backend));
+    if (!c.backend.empty()) fmt::format_to(it, FMT_COMPILE(", \"backend\": {}"), json_str(c.backend));
     if (c.broken) {
       const auto& b = c.brk;
       auto secs = [](sim_time t) { return t < 0 ? std::string("null") : format_seconds(t); };
-      fmt::print(out_,
+      fmt::format_to(it, FMT_COMPILE(
                  ", \"break\": {{\"frame\": {}, \"time\": {}, \"device\": {}, \"cause\": {}, \"reason\": {}, "
                  "\"from\": {}, \"experience\": {}, \"experience_time\": {}, \"frames_after\": {}, "
                  "\"idle_gap\": {}, \"race_margin_us\": {}, \"sync_lost\": {}, \"fix\": {{\"key\": {}, \"current\": {}, "
-                 "\"timeout_above\": {}, \"keepalive_below\": {}, \"sync_latency_below\": {}, \"hint\": {}}}}}",
+                 "\"timeout_above\": {}, \"keepalive_below\": {}, \"sync_latency_below\": {}, \"hint\": {}}}}}"),
                  b.frame ? std::to_string(b.frame) : "null", rel(info_, b.time), json_str(b.device),
                  json_str(cause_name(b.cause)), json_str(reason_name(b.why)),
                  json_str(b.frame ? (b.dir == 0 ? "client" : "server") : "device"), json_str(experience_name(b.exp)),
                  rel(info_, b.exp_time), c.after_break, secs(b.idle_gap),
-                 b.race_margin < 0 ? std::string("null") : fmt::format("{:.3f}", to_seconds(b.race_margin) * 1e6),
+                 b.race_margin < 0 ? std::string("null") : fmt::format(FMT_COMPILE("{:.3f}"), to_seconds(b.race_margin) * 1e6),
                  b.sync_lost ? "true" : "false", b.fix_key.empty() ? "null" : json_str(b.fix_key),
                  b.fix_key == "table.capacity" ? std::to_string(b.current) : secs(b.current), secs(b.timeout_above),
                  secs(b.keepalive_below), secs(b.sync_latency_below), json_str(b.hint));
     }
-    out_ << "}";
+    buf_.push_back('}');
+    if (buf_.size() >= 64 * 1024) flush_buf();
   }
 
   void end(const run_summary& s) override {
+    flush_buf();
     out_ << (n_ ? "\n  ],\n" : "],\n");
     fmt::print(out_,
                "  \"summary\": {{\n    \"frames\": {},\n    \"parsed\": {},\n    \"unparsed\": {},\n"
@@ -140,6 +165,11 @@ class json_writer final : public writer {
   }
 
  private:
+  void flush_buf() {
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+  }
+
   /// "load_balancers": per virtual server, real servers, health events, churn (docs/output.md).
   void lb_json(const lb::lb_report& r) {
     auto secs = [&](sim_time t) { return rel(info_, t); };
@@ -186,6 +216,7 @@ class json_writer final : public writer {
   std::ostream& out_;
   const run_info& info_;
   std::uint64_t n_ = 0;
+  fmt::memory_buffer buf_;  ///< formatted connections not yet written to out_
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace sessim {
@@ -45,7 +46,7 @@ struct ip_addr {
 
   /// Text form: dotted quad, or RFC 5952 IPv6 (longest zero run compressed).
   std::string str() const {
-    if (!v6) return fmt::format("{}.{}.{}.{}", b[0], b[1], b[2], b[3]);
+    if (!v6) return fmt::format(FMT_COMPILE("{}.{}.{}.{}"), b[0], b[1], b[2], b[3]);
     std::uint16_t w[8];
     for (int i = 0; i < 8; ++i) w[i] = static_cast<std::uint16_t>(b[2 * i] << 8 | b[2 * i + 1]);
     int best = -1, bestlen = 0;
@@ -60,7 +61,7 @@ struct ip_addr {
     for (int i = 0; i < 8; ++i) {
       if (i == best) { s += "::"; i += bestlen - 1; continue; }
       if (!s.empty() && s.back() != ':') s += ':';
-      s += fmt::format("{:x}", w[i]);
+      s += fmt::format(FMT_COMPILE("{:x}"), w[i]);
     }
     return s;
   }
@@ -114,7 +115,7 @@ struct flow_key {
   std::string dst_str() const { return endpoint_str(dst, dport); }
   /// Formats one endpoint.
   static std::string endpoint_str(const ip_addr& a, std::uint16_t port) {
-    return a.v6 ? fmt::format("[{}]:{}", a.str(), port) : fmt::format("{}:{}", a.str(), port);
+    return a.v6 ? fmt::format(FMT_COMPILE("[{}]:{}"), a.str(), port) : fmt::format(FMT_COMPILE("{}:{}"), a.str(), port);
   }
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace sessim {
@@ -28,9 +29,9 @@ inline std::string format_seconds(sim_time t) {
   bool neg = t < 0;
   std::uint64_t u = neg ? static_cast<std::uint64_t>(-(t + 1)) + 1 : static_cast<std::uint64_t>(t);
   std::uint64_t whole = u / ns_per_s, frac = u % ns_per_s;
-  std::string s = fmt::format("{}{}", neg ? "-" : "", whole);
+  std::string s = fmt::format(FMT_COMPILE("{}{}"), neg ? "-" : "", whole);
   if (frac != 0) {
-    std::string f = fmt::format("{:09d}", frac);
+    std::string f = fmt::format(FMT_COMPILE("{:09d}"), frac);
     while (!f.empty() && f.back() == '0') f.pop_back();
     s += "." + f;
   }
@@ -42,7 +43,7 @@ inline std::string format_rel_time(sim_time t, sim_time base) {
   sim_time d = t - base;
   bool neg = d < 0;
   std::uint64_t u = neg ? static_cast<std::uint64_t>(-d) : static_cast<std::uint64_t>(d);
-  return fmt::format("{}{}.{:06d}", neg ? "-" : "", u / ns_per_s, (u % ns_per_s) / 1000);
+  return fmt::format(FMT_COMPILE("{}{}.{:06d}"), neg ? "-" : "", u / ns_per_s, (u % ns_per_s) / 1000);
 }
 
 }  // namespace sessim
