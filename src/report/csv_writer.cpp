@@ -29,7 +29,7 @@ class csv_writer final : public writer {
   void on_connection(const connection& c) override {
     const auto& b = c.brk;
     auto secs = [](sim_time t) { return t < 0 ? std::string() : format_seconds(t); };
-    auto it = std::back_inserter(buf_);  // compiled formats into a buffer written in blocks (json_writer.cpp)
+    fmt::appender it(buf_);  // compiled formats into a buffer written in blocks (json_writer.cpp)
     fmt::format_to(it, FMT_COMPILE("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"), c.id, proto_name(c.proto()),
                csv_field(c.client()), csv_field(c.server()), c.first_frame, c.last_frame,
                rel(info_, c.first_ts), rel(info_, c.last_ts), c.pkts[0], c.pkts[1], c.bytes[0], c.bytes[1],

@@ -83,7 +83,7 @@ class json_writer final : public writer {
   // blocks (one per ~64 KiB), not parsed and printed one by one: a JSON report of many short
   // connections spent most of its time there.
   void on_connection(const connection& c) override {
-    auto it = std::back_inserter(buf_);
+    fmt::appender it(buf_);
     fmt::format_to(it, FMT_COMPILE(
                "{}\n    {{\"id\": {}, \"proto\": {}, \"client\": {}, \"server\": {}, \"first_frame\": {}, "
                "\"last_frame\": {}, \"first_time\": {}, \"last_time\": {}, \"client_pkts\": {}, "
