@@ -108,7 +108,7 @@ class connection_log {
       if (synack_first) {
         c->key = k.reversed();
         c->flipped = true;
-        c->history = "^";
+        c->history.set_caret();
       }
       c->first_frame = p.frame;
       c->first_ts = p.ts;
@@ -141,7 +141,7 @@ class connection_log {
     auto it = set_.begin(n);
     if (it == set_.end(n)) return;
     const char* e = reinterpret_cast<const char*>(&*it);
-    for (int l = 0; l < 5; ++l) __builtin_prefetch(e + 64 * l, 1);
+    for (std::size_t l = 0; l < connection_hot_lines; ++l) __builtin_prefetch(e + 64 * l, 1);
   }
 
   /// The live connection of a key with hash `h` if it is the first of its bucket (a read-ahead
@@ -168,7 +168,7 @@ class connection_log {
       }
     }
     if (d.v == verdict::forward || d.v == verdict::redirect) return;
-    ++v.dropped;
+    ++c.dev.cold(i).dropped;
     ++c.dropped;
     if (c.broken) return;
     if (p.is_tcp() && (p.flags & tcp_flags::rst)) return;  // a lost RST does not break a live connection
@@ -240,10 +240,11 @@ class connection_log {
     if (e.kind == session_end_kind::reopened) return;  // the new connection takes over
     v.lost = true;
     v.lost_kind = e.kind;
-    v.lost_at = e.at;
     v.lost_slot = e.slot;
-    v.lost_last_refresh = e.last_refresh;
     v.rst = e.rst;
+    device_view_cold& vc = c.dev.cold(i);
+    vc.lost_at = e.at;
+    vc.lost_last_refresh = e.last_refresh;
     if (e.rst && !c.broken) {
       break_info b;
       b.frame = 0;
@@ -369,52 +370,47 @@ class connection_log {
     if (!bare_syn) return false;
     if (c.closed()) return true;
     // A SYN with a new ISN after the previous handshake completed: port reuse.
-    return c.syn[0] && c.synack[1] && p.seq != c.client_isn && c.pkts[0] + c.pkts[1] > 2;
+    return c.syn(0) && c.synack(1) && p.seq != c.client_isn && c.pkts[0] + c.pkts[1] > 2;
   }
 
   void update(connection& c, const packet_view& p, int dir) {
-    if (c.pkts[0] + c.pkts[1] > 0) {
-      sim_time gap = p.ts - c.last_ts;
-      if (gap > c.max_gap) c.max_gap = gap;
-    }
+    // (a new record has last_ts = its first packet's time: no gap)
+    const sim_time gap = p.ts - c.last_ts;
+    if (gap > c.max_gap) c.max_gap = gap;
     if (c.broken && p.frame != c.brk.frame) ++c.after_break;
     c.last_frame = p.frame;
     c.last_ts = p.ts;
     ++c.pkts[dir];
     c.bytes[dir] += p.payload_len;
     c.ip_bytes[dir] += p.ip_len;
-    auto letter = [&](char up) {
-      char ch = dir == 0 ? up : static_cast<char>(up - 'A' + 'a');
-      if (c.history.find(ch) == std::string::npos && c.history.size() < 32) c.history.push_back(ch);
-    };
+    const unsigned side = dir ? conn_history::server : 0u;  // the letter numbers of this direction
     if (p.is_tcp()) {
       if (!p.l4_header) return;
-      const bool s = p.flags & tcp_flags::syn, a = p.flags & tcp_flags::ack;
-      std::uint32_t payload = p.l4_len >= p.doff ? p.l4_len - p.doff : 0;
+      const std::uint8_t f = p.flags;
+      const bool s = f & tcp_flags::syn, a = f & tcp_flags::ack;
+      const std::uint32_t payload = p.l4_len >= p.doff ? p.l4_len - p.doff : 0;
+      const bool known = (c.seq_known >> dir) & 1;
       if (s && !a) {
-        letter('S');
-        if (dir == 0 && !c.syn[0]) c.client_isn = p.seq;
-        c.syn[dir] = true;
+        if (dir == 0 && !c.syn(0)) c.client_isn = p.seq;
+        c.history.add(conn_history::S + side);
       }
-      if (s && a) { letter('H'); c.synack[dir] = true; }
-      if (p.flags & tcp_flags::fin) { letter('F'); c.fin[dir] = true; }
-      if (p.flags & tcp_flags::rst) { letter('R'); c.rst[dir] = true; }
+      if (s && a) c.history.add(conn_history::H + side);
+      if (f & tcp_flags::fin) c.history.add(conn_history::F + side);
+      if (f & tcp_flags::rst) c.history.add(conn_history::R + side);
       if (payload > 0) {
-        std::uint32_t end = p.seq + payload;
-        if (c.seq_known[dir] && !tcp::after(end, c.seq_end[dir])) letter('T');
-        letter('D');
-        c.data[dir] = true;
-      } else if (a && !s && !(p.flags & (tcp_flags::fin | tcp_flags::rst))) {
-        letter('A');
+        if (known && !tcp::after(p.seq + payload, c.seq_end[dir])) c.history.add(conn_history::T + side);
+        c.history.add(conn_history::D + side);
+      } else if (a && !s && !(f & (tcp_flags::fin | tcp_flags::rst))) {
+        c.history.add(conn_history::A + side);
       }
-      if (p.win == 0 && !(p.flags & tcp_flags::rst)) letter('W');
-      std::uint32_t end = p.seq + payload + (s ? 1 : 0) + ((p.flags & tcp_flags::fin) ? 1 : 0);
-      if (!c.seq_known[dir] || tcp::after(end, c.seq_end[dir])) {
+      if (p.win == 0 && !(f & tcp_flags::rst)) c.history.add(conn_history::W + side);
+      const std::uint32_t end = p.seq + payload + (s ? 1 : 0) + ((f & tcp_flags::fin) ? 1 : 0);
+      if (!known || tcp::after(end, c.seq_end[dir])) {
         c.seq_end[dir] = end;
-        c.seq_known[dir] = true;
+        c.seq_known |= static_cast<std::uint8_t>(1u << dir);
       }
     } else {
-      letter('D');
+      c.history.add(conn_history::D + side);
     }
   }
 
@@ -422,10 +418,9 @@ class connection_log {
     const device_config& cfg = configs_[i];
     b.fix_key = std::string(timeout_key(v.lost_slot));
     b.current = cfg.timeout(v.lost_slot);
-    b.idle_gap = at - v.lost_last_refresh;
+    b.idle_gap = at - c.dev.cold(i).lost_last_refresh;
     b.keepalive_below = cfg.timeout(v.lost_slot);
     b.timeout_above = b.idle_gap;  // refined at finalize with the connection's largest gap
-    (void)c;
   }
 
   void finalize(connection& c) {
