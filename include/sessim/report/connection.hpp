@@ -150,22 +150,22 @@ class conn_history {
   bool caret() const noexcept { return (v_ >> 63) & 1; }
   void set_caret() noexcept { v_ |= std::uint64_t{1} << 63; }
   /// Appends letter number i unless it is already there.
-  void add(unsigned i) noexcept {
+  [[gnu::always_inline]] void add(unsigned i) noexcept {
     const unsigned m = seen();
     if ((m >> i) & 1) return;
-    const unsigned j = static_cast<unsigned>(std::popcount(m));
-    const unsigned r = static_cast<unsigned>(std::popcount(~m & ((1u << i) - 1)));
+    const unsigned j = count16(m);                        // letters before it
+    const unsigned r = i - count16(m & ((1u << i) - 1));  // its rank among the letters not seen yet
     v_ += (std::uint64_t{r} * radix(j)) << 16;
     v_ |= std::uint64_t{1} << i;
   }
-  std::size_t size() const noexcept { return static_cast<std::size_t>(std::popcount(seen())) + (caret() ? 1 : 0); }
+  std::size_t size() const noexcept { return count16(seen()) + (caret() ? 1u : 0u); }
   bool empty() const noexcept { return size() == 0; }
 
   /// The letters as Zeek writes them.
   std::string str() const {
     std::string s;
     if (caret()) s.push_back('^');
-    const unsigned n = static_cast<unsigned>(std::popcount(seen()));
+    const unsigned n = count16(seen());
     std::uint64_t order = (v_ >> 16) & ((std::uint64_t{1} << 45) - 1);
     unsigned unseen = 0xffff;
     for (unsigned j = 0; j < n; ++j) {
@@ -184,18 +184,24 @@ class conn_history {
 
  private:
   /// 16!/(16-j)!: the weight of the j-th letter's rank.
-  static constexpr std::uint64_t radix(unsigned j) noexcept {
-    constexpr auto table = [] {
-      std::array<std::uint64_t, 16> t{};
-      std::uint64_t x = 1;
-      for (unsigned k = 0; k < 16; ++k) {
-        t[k] = x;
-        x *= 16 - k;
-      }
-      return t;
-    }();
-    return table[j];
-  }
+  static std::uint64_t radix(unsigned j) noexcept { return radix_table[j & 15]; }
+  static constexpr std::array<std::uint64_t, 16> radix_table = [] {
+    std::array<std::uint64_t, 16> t{};
+    std::uint64_t x = 1;
+    for (unsigned k = 0; k < 16; ++k) {
+      t[k] = x;
+      x *= 16 - k;
+    }
+    return t;
+  }();
+  /// Set bits of a 16-bit value (a table: without -mpopcnt std::popcount is a libgcc call).
+  static unsigned count16(unsigned x) noexcept { return count8_table[x & 0xff] + count8_table[(x >> 8) & 0xff]; }
+  static constexpr std::array<std::uint8_t, 256> count8_table = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (unsigned k = 0; k < 256; ++k) t[k] = static_cast<std::uint8_t>(std::popcount(k));
+    return t;
+  }();
+
   std::uint64_t v_ = 0;
 };
 

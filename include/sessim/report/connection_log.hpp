@@ -94,37 +94,15 @@ class connection_log {
   connection& on_packet_raw(const packet_view& p, sim_time trace_start, int& dir, std::size_t h = no_hash) {
     const flow_key k = tracking_key(p);
     if (h == no_hash) h = hash_bidir(k);
-    connection* c = lookup(k, h);
-    if (c && starts_new(*c, p, k)) {
-      finish(*c);
-      c = nullptr;
+    connection* c = lookup_dir(k, h, dir);
+    if (!c || starts_new(*c, p)) [[unlikely]] {
+      c = open(c, p, k, trace_start);
+      dir = c->key == k ? 0 : 1;
     }
-    if (!c) {
-      c = allocate();
-      c->id = ++next_id_;
-      c->key = k;
-      const bool synack_first = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) ==
-                                                  (tcp_flags::syn | tcp_flags::ack);
-      if (synack_first) {
-        c->key = k.reversed();
-        c->flipped = true;
-        c->history.set_caret();
-      }
-      c->first_frame = p.frame;
-      c->first_ts = p.ts;
-      c->last_ts = p.ts;
-      c->dev.resize(devices_.size());
-      const bool bare_syn = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) == tcp_flags::syn;
-      c->warm = !opt_.cold_start && p.is_tcp() && !bare_syn && p.ts - trace_start <= opt_.warm_window;
-      insert(*c);
-      ++count_;
-      if (set_.size() > peak_open_) peak_open_ = set_.size();
-    }
-    dir = c->key == k ? 0 : 1;
     c->closed_before = c->closed();
     update(*c, p, dir);
     c->touch_ = ++touches_;
-    if (!c->in_idle_) {
+    if (!c->in_idle_) [[unlikely]] {
       idle_.push(idle_entry{c->last_ts, c->id, c});
       c->in_idle_ = true;
     }
@@ -161,13 +139,20 @@ class connection_log {
                    const break_context& ctx = {}) {
     device_view& v = c.dev[i];
     v.last = d.v;
-    if (d.tracked || d.created) {
-      if (d.tracked) {
-        v.had_session = true;
-        v.lost = false;
-      }
+    if (d.tracked) {
+      v.had_session = true;
+      v.lost = false;
     }
-    if (d.v == verdict::forward || d.v == verdict::redirect) return;
+    if (d.v == verdict::forward || d.v == verdict::redirect) [[likely]] return;
+    on_drop(c, i, p, dir, d, ctx);
+  }
+
+ private:
+  /// on_decision for a dropped or rejected frame: counts it and decides the break (out of line:
+  /// the per-packet part above stays small enough to inline).
+  [[gnu::noinline]] void on_drop(connection& c, std::size_t i, const packet_view& p, int dir, const decision& d,
+                                 const break_context& ctx) {
+    const device_view& v = c.dev[i];
     ++c.dev.cold(i).dropped;
     ++c.dropped;
     if (c.broken) return;
@@ -231,6 +216,7 @@ class connection_log {
     c.brk = std::move(b);
   }
 
+ public:
   /// A device's session ended (expiry, eviction, kill).
   void on_session_end(std::size_t i, const session_end& e) {
     connection* cp = find(e.orig);
@@ -342,6 +328,27 @@ class connection_log {
     return it == set_.end() ? nullptr : &*it;
   }
 
+  /// Same flow in either direction; tells which (0: the key's orientation, 1: reversed).
+  struct conn_equal_dir {
+    int* dir;
+    bool operator()(const flow_key& k, const connection& c) const noexcept {
+      if (k == c.key) {
+        *dir = 0;
+        return true;
+      }
+      if (k.is_reverse_of(c.key)) {
+        *dir = 1;
+        return true;
+      }
+      return false;
+    }
+  };
+  /// As lookup; `dir` gets the packet's direction in the connection found.
+  connection* lookup_dir(const flow_key& k, std::size_t h, int& dir) {
+    auto it = set_.find(k, known_hash{h}, conn_equal_dir{&dir});
+    return it == set_.end() ? nullptr : &*it;
+  }
+
   void insert(connection& c) {
     set_.insert(c);
     c.live_ = true;
@@ -364,7 +371,33 @@ class connection_log {
     pool_.release(c);
   }
 
-  bool starts_new(const connection& c, const packet_view& p, const flow_key&) const {
+  /// A packet's connection starts: hands out `old` (the ended connection on its tuple, if any)
+  /// and makes the record. Out of line: most packets belong to a live connection.
+  [[gnu::noinline]] connection* open(connection* old, const packet_view& p, const flow_key& k, sim_time trace_start) {
+    if (old) finish(*old);
+    connection* c = allocate();
+    c->id = ++next_id_;
+    c->key = k;
+    const bool synack_first = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) ==
+                                                (tcp_flags::syn | tcp_flags::ack);
+    if (synack_first) {
+      c->key = k.reversed();
+      c->flipped = true;
+      c->history.set_caret();
+    }
+    c->first_frame = p.frame;
+    c->first_ts = p.ts;
+    c->last_ts = p.ts;
+    c->dev.resize(devices_.size());
+    const bool bare_syn = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) == tcp_flags::syn;
+    c->warm = !opt_.cold_start && p.is_tcp() && !bare_syn && p.ts - trace_start <= opt_.warm_window;
+    insert(*c);
+    ++count_;
+    if (set_.size() > peak_open_) peak_open_ = set_.size();
+    return c;
+  }
+
+  bool starts_new(const connection& c, const packet_view& p) const {
     if (!p.is_tcp()) return false;
     const bool bare_syn = (p.flags & (tcp_flags::syn | tcp_flags::ack | tcp_flags::rst)) == tcp_flags::syn;
     if (!bare_syn) return false;
