@@ -33,7 +33,7 @@ class csv_writer final : public writer {
     fmt::format_to(it, FMT_COMPILE("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"), c.id, proto_name(c.proto()),
                csv_field(c.client()), csv_field(c.server()), c.first_frame, c.last_frame,
                rel(info_, c.first_ts), rel(info_, c.last_ts), c.pkts[0], c.pkts[1], c.bytes[0], c.bytes[1],
-               c.conn_state(), c.history, c.warm ? 1 : 0, c.broken ? 1 : 0);
+               c.conn_state(), c.history.str(), c.warm ? 1 : 0, c.broken ? 1 : 0);
     if (!c.broken) {
       buf_.append(std::string_view(",,,,,,,,,,\n"));
     } else {

@@ -284,7 +284,7 @@ void html_writer::on_connection(const connection& c) {
   rw.proto = std::string(proto_name(c.proto()));
   rw.client = c.client();
   rw.server = c.server();
-  rw.history = c.history;
+  rw.history = c.history.str();
   rw.state = c.conn_state();
   rw.first_frame = c.first_frame;
   rw.last_frame = c.last_frame;

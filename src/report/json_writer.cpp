@@ -93,7 +93,7 @@ class json_writer final : public writer {
                n_ ? "," : "", c.id, json_str(proto_name(c.proto())), json_str(c.client()), json_str(c.server()),
                c.first_frame, c.last_frame, rel(info_, c.first_ts), rel(info_, c.last_ts), c.pkts[0], c.pkts[1],
                c.bytes[0], c.bytes[1], c.ip_bytes[0], c.ip_bytes[1], json_str(c.conn_state()),
-               json_str(c.history), c.warm ? "true" : "false", c.dropped, c.redirected, c.redirect_bytes,
+               json_str(c.history.str()), c.warm ? "true" : "false", c.dropped, c.redirected, c.redirect_bytes,
                fmt::format(FMT_COMPILE("{:.3f}"), to_seconds(c.added_latency) * 1e6), c.broken ? "true" : "false");
     ++n_;
     if (!c.backend.empty()) fmt::format_to(it, FMT_COMPILE(", \"backend\": {}"), json_str(c.backend));

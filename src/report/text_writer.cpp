@@ -52,7 +52,7 @@ class text_writer final : public writer {
   void line(const connection& c) {
     fmt::print(out_, "#{:<5} {:<5} {} -> {}  frames {}..{}  {}..{} s  {} {}{}\n", c.id, proto_name(c.proto()),
                c.client(), c.server(), c.first_frame, c.last_frame, rel(info_, c.first_ts), rel(info_, c.last_ts),
-               c.conn_state(), c.history,
+               c.conn_state(), c.history.str(),
                c.redirected && !c.broken ? fmt::format("  (redirected {} frame(s), +{:.1f} us)", c.redirected,
                                                        to_seconds(c.added_latency) * 1e6)
                                          : std::string());

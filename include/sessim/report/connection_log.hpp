@@ -94,37 +94,15 @@ class connection_log {
   connection& on_packet_raw(const packet_view& p, sim_time trace_start, int& dir, std::size_t h = no_hash) {
     const flow_key k = tracking_key(p);
     if (h == no_hash) h = hash_bidir(k);
-    connection* c = lookup(k, h);
-    if (c && starts_new(*c, p, k)) {
-      finish(*c);
-      c = nullptr;
+    connection* c = lookup_dir(k, h, dir);
+    if (!c || starts_new(*c, p)) [[unlikely]] {
+      c = open(c, p, k, trace_start);
+      dir = c->key == k ? 0 : 1;
     }
-    if (!c) {
-      c = allocate();
-      c->id = ++next_id_;
-      c->key = k;
-      const bool synack_first = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) ==
-                                                  (tcp_flags::syn | tcp_flags::ack);
-      if (synack_first) {
-        c->key = k.reversed();
-        c->flipped = true;
-        c->history = "^";
-      }
-      c->first_frame = p.frame;
-      c->first_ts = p.ts;
-      c->last_ts = p.ts;
-      c->dev.resize(devices_.size());
-      const bool bare_syn = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) == tcp_flags::syn;
-      c->warm = !opt_.cold_start && p.is_tcp() && !bare_syn && p.ts - trace_start <= opt_.warm_window;
-      insert(*c);
-      ++count_;
-      if (set_.size() > peak_open_) peak_open_ = set_.size();
-    }
-    dir = c->key == k ? 0 : 1;
     c->closed_before = c->closed();
     update(*c, p, dir);
     c->touch_ = ++touches_;
-    if (!c->in_idle_) {
+    if (!c->in_idle_) [[unlikely]] {
       idle_.push(idle_entry{c->last_ts, c->id, c});
       c->in_idle_ = true;
     }
@@ -141,7 +119,7 @@ class connection_log {
     auto it = set_.begin(n);
     if (it == set_.end(n)) return;
     const char* e = reinterpret_cast<const char*>(&*it);
-    for (int l = 0; l < 5; ++l) __builtin_prefetch(e + 64 * l, 1);
+    for (std::size_t l = 0; l < connection_hot_lines; ++l) __builtin_prefetch(e + 64 * l, 1);
   }
 
   /// The live connection of a key with hash `h` if it is the first of its bucket (a read-ahead
@@ -161,14 +139,21 @@ class connection_log {
                    const break_context& ctx = {}) {
     device_view& v = c.dev[i];
     v.last = d.v;
-    if (d.tracked || d.created) {
-      if (d.tracked) {
-        v.had_session = true;
-        v.lost = false;
-      }
+    if (d.tracked) {
+      v.had_session = true;
+      v.lost = false;
     }
-    if (d.v == verdict::forward || d.v == verdict::redirect) return;
-    ++v.dropped;
+    if (d.v == verdict::forward || d.v == verdict::redirect) [[likely]] return;
+    on_drop(c, i, p, dir, d, ctx);
+  }
+
+ private:
+  /// on_decision for a dropped or rejected frame: counts it and decides the break (out of line:
+  /// the per-packet part above stays small enough to inline).
+  [[gnu::noinline]] void on_drop(connection& c, std::size_t i, const packet_view& p, int dir, const decision& d,
+                                 const break_context& ctx) {
+    const device_view& v = c.dev[i];
+    ++c.dev.cold(i).dropped;
     ++c.dropped;
     if (c.broken) return;
     if (p.is_tcp() && (p.flags & tcp_flags::rst)) return;  // a lost RST does not break a live connection
@@ -231,6 +216,7 @@ class connection_log {
     c.brk = std::move(b);
   }
 
+ public:
   /// A device's session ended (expiry, eviction, kill).
   void on_session_end(std::size_t i, const session_end& e) {
     connection* cp = find(e.orig);
@@ -240,10 +226,11 @@ class connection_log {
     if (e.kind == session_end_kind::reopened) return;  // the new connection takes over
     v.lost = true;
     v.lost_kind = e.kind;
-    v.lost_at = e.at;
     v.lost_slot = e.slot;
-    v.lost_last_refresh = e.last_refresh;
     v.rst = e.rst;
+    device_view_cold& vc = c.dev.cold(i);
+    vc.lost_at = e.at;
+    vc.lost_last_refresh = e.last_refresh;
     if (e.rst && !c.broken) {
       break_info b;
       b.frame = 0;
@@ -341,6 +328,27 @@ class connection_log {
     return it == set_.end() ? nullptr : &*it;
   }
 
+  /// Same flow in either direction; tells which (0: the key's orientation, 1: reversed).
+  struct conn_equal_dir {
+    int* dir;
+    bool operator()(const flow_key& k, const connection& c) const noexcept {
+      if (k == c.key) {
+        *dir = 0;
+        return true;
+      }
+      if (k.is_reverse_of(c.key)) {
+        *dir = 1;
+        return true;
+      }
+      return false;
+    }
+  };
+  /// As lookup; `dir` gets the packet's direction in the connection found.
+  connection* lookup_dir(const flow_key& k, std::size_t h, int& dir) {
+    auto it = set_.find(k, known_hash{h}, conn_equal_dir{&dir});
+    return it == set_.end() ? nullptr : &*it;
+  }
+
   void insert(connection& c) {
     set_.insert(c);
     c.live_ = true;
@@ -363,58 +371,79 @@ class connection_log {
     pool_.release(c);
   }
 
-  bool starts_new(const connection& c, const packet_view& p, const flow_key&) const {
+  /// A packet's connection starts: hands out `old` (the ended connection on its tuple, if any)
+  /// and makes the record. Out of line: most packets belong to a live connection.
+  [[gnu::noinline]] connection* open(connection* old, const packet_view& p, const flow_key& k, sim_time trace_start) {
+    if (old) finish(*old);
+    connection* c = allocate();
+    c->id = ++next_id_;
+    c->key = k;
+    const bool synack_first = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) ==
+                                                (tcp_flags::syn | tcp_flags::ack);
+    if (synack_first) {
+      c->key = k.reversed();
+      c->flipped = true;
+      c->history.set_caret();
+    }
+    c->first_frame = p.frame;
+    c->first_ts = p.ts;
+    c->last_ts = p.ts;
+    c->dev.resize(devices_.size());
+    const bool bare_syn = p.is_tcp() && (p.flags & (tcp_flags::syn | tcp_flags::ack)) == tcp_flags::syn;
+    c->warm = !opt_.cold_start && p.is_tcp() && !bare_syn && p.ts - trace_start <= opt_.warm_window;
+    insert(*c);
+    ++count_;
+    if (set_.size() > peak_open_) peak_open_ = set_.size();
+    return c;
+  }
+
+  bool starts_new(const connection& c, const packet_view& p) const {
     if (!p.is_tcp()) return false;
     const bool bare_syn = (p.flags & (tcp_flags::syn | tcp_flags::ack | tcp_flags::rst)) == tcp_flags::syn;
     if (!bare_syn) return false;
     if (c.closed()) return true;
     // A SYN with a new ISN after the previous handshake completed: port reuse.
-    return c.syn[0] && c.synack[1] && p.seq != c.client_isn && c.pkts[0] + c.pkts[1] > 2;
+    return c.syn(0) && c.synack(1) && p.seq != c.client_isn && c.pkts[0] + c.pkts[1] > 2;
   }
 
   void update(connection& c, const packet_view& p, int dir) {
-    if (c.pkts[0] + c.pkts[1] > 0) {
-      sim_time gap = p.ts - c.last_ts;
-      if (gap > c.max_gap) c.max_gap = gap;
-    }
+    // (a new record has last_ts = its first packet's time: no gap)
+    const sim_time gap = p.ts - c.last_ts;
+    if (gap > c.max_gap) c.max_gap = gap;
     if (c.broken && p.frame != c.brk.frame) ++c.after_break;
     c.last_frame = p.frame;
     c.last_ts = p.ts;
     ++c.pkts[dir];
     c.bytes[dir] += p.payload_len;
     c.ip_bytes[dir] += p.ip_len;
-    auto letter = [&](char up) {
-      char ch = dir == 0 ? up : static_cast<char>(up - 'A' + 'a');
-      if (c.history.find(ch) == std::string::npos && c.history.size() < 32) c.history.push_back(ch);
-    };
+    const unsigned side = dir ? conn_history::server : 0u;  // the letter numbers of this direction
     if (p.is_tcp()) {
       if (!p.l4_header) return;
-      const bool s = p.flags & tcp_flags::syn, a = p.flags & tcp_flags::ack;
-      std::uint32_t payload = p.l4_len >= p.doff ? p.l4_len - p.doff : 0;
+      const std::uint8_t f = p.flags;
+      const bool s = f & tcp_flags::syn, a = f & tcp_flags::ack;
+      const std::uint32_t payload = p.l4_len >= p.doff ? p.l4_len - p.doff : 0;
+      const bool known = (c.seq_known >> dir) & 1;
       if (s && !a) {
-        letter('S');
-        if (dir == 0 && !c.syn[0]) c.client_isn = p.seq;
-        c.syn[dir] = true;
+        if (dir == 0 && !c.syn(0)) c.client_isn = p.seq;
+        c.history.add(conn_history::S + side);
       }
-      if (s && a) { letter('H'); c.synack[dir] = true; }
-      if (p.flags & tcp_flags::fin) { letter('F'); c.fin[dir] = true; }
-      if (p.flags & tcp_flags::rst) { letter('R'); c.rst[dir] = true; }
+      if (s && a) c.history.add(conn_history::H + side);
+      if (f & tcp_flags::fin) c.history.add(conn_history::F + side);
+      if (f & tcp_flags::rst) c.history.add(conn_history::R + side);
       if (payload > 0) {
-        std::uint32_t end = p.seq + payload;
-        if (c.seq_known[dir] && !tcp::after(end, c.seq_end[dir])) letter('T');
-        letter('D');
-        c.data[dir] = true;
-      } else if (a && !s && !(p.flags & (tcp_flags::fin | tcp_flags::rst))) {
-        letter('A');
+        if (known && !tcp::after(p.seq + payload, c.seq_end[dir])) c.history.add(conn_history::T + side);
+        c.history.add(conn_history::D + side);
+      } else if (a && !s && !(f & (tcp_flags::fin | tcp_flags::rst))) {
+        c.history.add(conn_history::A + side);
       }
-      if (p.win == 0 && !(p.flags & tcp_flags::rst)) letter('W');
-      std::uint32_t end = p.seq + payload + (s ? 1 : 0) + ((p.flags & tcp_flags::fin) ? 1 : 0);
-      if (!c.seq_known[dir] || tcp::after(end, c.seq_end[dir])) {
+      if (p.win == 0 && !(f & tcp_flags::rst)) c.history.add(conn_history::W + side);
+      const std::uint32_t end = p.seq + payload + (s ? 1 : 0) + ((f & tcp_flags::fin) ? 1 : 0);
+      if (!known || tcp::after(end, c.seq_end[dir])) {
         c.seq_end[dir] = end;
-        c.seq_known[dir] = true;
+        c.seq_known |= static_cast<std::uint8_t>(1u << dir);
       }
     } else {
-      letter('D');
+      c.history.add(conn_history::D + side);
     }
   }
 
@@ -422,10 +451,9 @@ class connection_log {
     const device_config& cfg = configs_[i];
     b.fix_key = std::string(timeout_key(v.lost_slot));
     b.current = cfg.timeout(v.lost_slot);
-    b.idle_gap = at - v.lost_last_refresh;
+    b.idle_gap = at - c.dev.cold(i).lost_last_refresh;
     b.keepalive_below = cfg.timeout(v.lost_slot);
     b.timeout_above = b.idle_gap;  // refined at finalize with the connection's largest gap
-    (void)c;
   }
 
   void finalize(connection& c) {
