@@ -84,17 +84,31 @@ class json_writer final : public writer {
   // connections spent most of its time there.
   void on_connection(const connection& c) override {
     fmt::appender it(buf_);
+    fmt::format_to(it, FMT_COMPILE("{}\n    {{\"id\": {}, \"proto\": "), n_ ? "," : "", c.id);
+    append_str(proto_name(c.proto()));
+    buf_.append(std::string_view(", \"client\": "));
+    if (c.key.proto == 1 || c.key.proto == 58) append_str(c.client());
+    else append_endpoint(c.key.src, c.key.sport);
+    buf_.append(std::string_view(", \"server\": "));
+    if (c.key.proto == 1 || c.key.proto == 58) append_str(c.server());
+    else append_endpoint(c.key.dst, c.key.dport);
+    fmt::format_to(it, FMT_COMPILE(", \"first_frame\": {}, \"last_frame\": {}, \"first_time\": "), c.first_frame,
+                   c.last_frame);
+    append_rel(c.first_ts);
+    buf_.append(std::string_view(", \"last_time\": "));
+    append_rel(c.last_ts);
     fmt::format_to(it, FMT_COMPILE(
-               "{}\n    {{\"id\": {}, \"proto\": {}, \"client\": {}, \"server\": {}, \"first_frame\": {}, "
-               "\"last_frame\": {}, \"first_time\": {}, \"last_time\": {}, \"client_pkts\": {}, "
-               "\"server_pkts\": {}, \"client_bytes\": {}, \"server_bytes\": {}, \"client_ip_bytes\": {}, "
-               "\"server_ip_bytes\": {}, \"conn_state\": {}, \"history\": {}, \"warm_start\": {}, "
-               "\"frames_dropped\": {}, \"redirected\": {}, \"redirect_bytes\": {}, \"added_latency_us\": {}, \"broken\": {}"),
-               n_ ? "," : "", c.id, json_str(proto_name(c.proto())), json_str(c.client()), json_str(c.server()),
-               c.first_frame, c.last_frame, rel(info_, c.first_ts), rel(info_, c.last_ts), c.pkts[0], c.pkts[1],
-               c.bytes[0], c.bytes[1], c.ip_bytes[0], c.ip_bytes[1], json_str(c.conn_state()),
-               json_str(c.history.str()), c.warm ? "true" : "false", c.dropped, c.redirected, c.redirect_bytes,
-               fmt::format(FMT_COMPILE("{:.3f}"), to_seconds(c.added_latency) * 1e6), c.broken ? "true" : "false");
+               ", \"client_pkts\": {}, \"server_pkts\": {}, \"client_bytes\": {}, \"server_bytes\": {}, "
+               "\"client_ip_bytes\": {}, \"server_ip_bytes\": {}, \"conn_state\": "),
+               c.pkts[0], c.pkts[1], c.bytes[0], c.bytes[1], c.ip_bytes[0], c.ip_bytes[1]);
+    append_str(c.conn_state());
+    buf_.append(std::string_view(", \"history\": "));
+    append_str(c.history.str());
+    fmt::format_to(it, FMT_COMPILE(
+               ", \"warm_start\": {}, \"frames_dropped\": {}, \"redirected\": {}, \"redirect_bytes\": {}, "
+               "\"added_latency_us\": {:.3f}, \"broken\": {}"),
+               c.warm ? "true" : "false", c.dropped, c.redirected, c.redirect_bytes,
+               to_seconds(c.added_latency) * 1e6, c.broken ? "true" : "false");
     ++n_;
     if (!c.backend.empty()) fmt::format_to(it, FMT_COMPILE(", \"backend\": {}"), json_str(c.backend));
     if (c.broken) {
@@ -165,6 +179,35 @@ class json_writer final : public writer {
   }
 
  private:
+  /// json_str(v), appended to the buffer.
+  void append_str(std::string_view v) {
+    bool plain = true;
+    for (unsigned char ch : v) plain = plain && ch >= 0x20 && ch != '"' && ch != '\\';
+    if (!plain) {
+      const std::string q = json_str(v);
+      buf_.append(std::string_view(q));
+      return;
+    }
+    buf_.push_back('"');
+    buf_.append(v);
+    buf_.push_back('"');
+  }
+  /// json_str(flow_key::endpoint_str(a, port)), appended to the buffer.
+  void append_endpoint(const ip_addr& a, std::uint16_t port) {
+    if (a.v6) {
+      append_str(flow_key::endpoint_str(a, port));
+      return;
+    }
+    fmt::format_to(fmt::appender(buf_), FMT_COMPILE("\"{}.{}.{}.{}:{}\""), a.b[0], a.b[1], a.b[2], a.b[3], port);
+  }
+  /// rel(info_, t) as a JSON number, appended to the buffer (format_rel_time).
+  void append_rel(sim_time t) {
+    const sim_time d = t - (info_.base ? *info_.base : 0);
+    const bool neg = d < 0;
+    const std::uint64_t u = neg ? static_cast<std::uint64_t>(-d) : static_cast<std::uint64_t>(d);
+    fmt::format_to(fmt::appender(buf_), FMT_COMPILE("{}{}.{:06d}"), neg ? "-" : "", u / ns_per_s, (u % ns_per_s) / 1000);
+  }
+
   void flush_buf() {
     out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
     buf_.clear();
