@@ -4,38 +4,48 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include <iterator>
 
 #include "report/writers.hpp"
 #include "sessim/core/verdict.hpp"
 
 namespace sessim::report {
 
-std::string json_str(std::string_view s) {
+namespace {
+
+/// Appends `s` as a JSON string literal to `o` (a std::string or fmt::memory_buffer).
+template <class Out>
+void append_json_str(Out& o, std::string_view s) {
   bool plain = true;
   for (unsigned char ch : s) plain = plain && ch >= 0x20 && ch != '"' && ch != '\\';
+  o.push_back('"');
   if (plain) {  // the usual case: nothing to escape
-    std::string o;
-    o.reserve(s.size() + 2);
-    o += '"';
-    o += s;
-    o += '"';
-    return o;
+    o.append(s.data(), s.data() + s.size());
+    o.push_back('"');
+    return;
   }
-  std::string o = "\"";
+  auto put = [&](std::string_view v) { o.append(v.data(), v.data() + v.size()); };
   for (unsigned char ch : s) {
     switch (ch) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      case '\r': o += "\\r"; break;
+      case '"': put("\\\""); break;
+      case '\\': put("\\\\"); break;
+      case '\n': put("\\n"); break;
+      case '\t': put("\\t"); break;
+      case '\r': put("\\r"); break;
       default:
-        if (ch < 0x20) o += fmt::format("\\u{:04x}", ch);
-        else o += static_cast<char>(ch);
+        if (ch < 0x20) put(fmt::format("\\u{:04x}", ch));
+        else o.push_back(static_cast<char>(ch));
     }
   }
-  return o + "\"";
+  o.push_back('"');
+}
+
+}  // namespace
+
+std::string json_str(std::string_view s) {
+  std::string o;
+  o.reserve(s.size() + 2);
+  append_json_str(o, s);
+  return o;
 }
 
 std::string rel(const run_info& info, sim_time t) {
@@ -72,37 +82,29 @@ class json_writer final : public writer {
     }
     out_ << "\n  ],\n  \"connections\": [";
   }
-  ~json_writer() override {
-    try {
-      flush_buf();  // a run that stopped early leaves what it reported, as unbuffered output did
-    } catch (...) {
-    }
-  }
 
-  // Connections are formatted with compiled format strings into a buffer written out in
-  // blocks (one per ~64 KiB), not parsed and printed one by one: a JSON report of many short
-  // connections spent most of its time there.
+  // A row is built in the block buffer with compiled formats, its strings appended in place: a
+  // JSON report of many short connections spent most of its time formatting them.
   void on_connection(const connection& c) override {
-    fmt::appender it(buf_);
+    fmt::memory_buffer& buf = out_buf_.buf();
+    fmt::appender it(buf);
     fmt::format_to(it, FMT_COMPILE("{}\n    {{\"id\": {}, \"proto\": "), n_ ? "," : "", c.id);
     append_str(proto_name(c.proto()));
-    buf_.append(std::string_view(", \"client\": "));
-    if (c.key.proto == 1 || c.key.proto == 58) append_str(c.client());
-    else append_endpoint(c.key.src, c.key.sport);
-    buf_.append(std::string_view(", \"server\": "));
-    if (c.key.proto == 1 || c.key.proto == 58) append_str(c.server());
-    else append_endpoint(c.key.dst, c.key.dport);
+    buf.append(std::string_view(", \"client\": "));
+    append_str(c.client());
+    buf.append(std::string_view(", \"server\": "));
+    append_str(c.server());
     fmt::format_to(it, FMT_COMPILE(", \"first_frame\": {}, \"last_frame\": {}, \"first_time\": "), c.first_frame,
                    c.last_frame);
-    append_rel(c.first_ts);
-    buf_.append(std::string_view(", \"last_time\": "));
-    append_rel(c.last_ts);
+    buf.append(rel(info_, c.first_ts));
+    buf.append(std::string_view(", \"last_time\": "));
+    buf.append(rel(info_, c.last_ts));
     fmt::format_to(it, FMT_COMPILE(
                ", \"client_pkts\": {}, \"server_pkts\": {}, \"client_bytes\": {}, \"server_bytes\": {}, "
                "\"client_ip_bytes\": {}, \"server_ip_bytes\": {}, \"conn_state\": "),
                c.pkts[0], c.pkts[1], c.bytes[0], c.bytes[1], c.ip_bytes[0], c.ip_bytes[1]);
     append_str(c.conn_state());
-    buf_.append(std::string_view(", \"history\": "));
+    buf.append(std::string_view(", \"history\": "));
     append_str(c.history.str());
     fmt::format_to(it, FMT_COMPILE(
                ", \"warm_start\": {}, \"frames_dropped\": {}, \"redirected\": {}, \"redirect_bytes\": {}, "
@@ -128,12 +130,12 @@ class json_writer final : public writer {
                  b.fix_key == "table.capacity" ? std::to_string(b.current) : secs(b.current), secs(b.timeout_above),
                  secs(b.keepalive_below), secs(b.sync_latency_below), json_str(b.hint));
     }
-    buf_.push_back('}');
-    if (buf_.size() >= 64 * 1024) flush_buf();
+    buf.push_back('}');
+    out_buf_.row_done();
   }
 
   void end(const run_summary& s) override {
-    flush_buf();
+    out_buf_.flush();
     out_ << (n_ ? "\n  ],\n" : "],\n");
     fmt::print(out_,
                "  \"summary\": {{\n    \"frames\": {},\n    \"parsed\": {},\n    \"unparsed\": {},\n"
@@ -179,39 +181,7 @@ class json_writer final : public writer {
   }
 
  private:
-  /// json_str(v), appended to the buffer.
-  void append_str(std::string_view v) {
-    bool plain = true;
-    for (unsigned char ch : v) plain = plain && ch >= 0x20 && ch != '"' && ch != '\\';
-    if (!plain) {
-      const std::string q = json_str(v);
-      buf_.append(std::string_view(q));
-      return;
-    }
-    buf_.push_back('"');
-    buf_.append(v);
-    buf_.push_back('"');
-  }
-  /// json_str(flow_key::endpoint_str(a, port)), appended to the buffer.
-  void append_endpoint(const ip_addr& a, std::uint16_t port) {
-    if (a.v6) {
-      append_str(flow_key::endpoint_str(a, port));
-      return;
-    }
-    fmt::format_to(fmt::appender(buf_), FMT_COMPILE("\"{}.{}.{}.{}:{}\""), a.b[0], a.b[1], a.b[2], a.b[3], port);
-  }
-  /// rel(info_, t) as a JSON number, appended to the buffer (format_rel_time).
-  void append_rel(sim_time t) {
-    const sim_time d = t - (info_.base ? *info_.base : 0);
-    const bool neg = d < 0;
-    const std::uint64_t u = neg ? static_cast<std::uint64_t>(-d) : static_cast<std::uint64_t>(d);
-    fmt::format_to(fmt::appender(buf_), FMT_COMPILE("{}{}.{:06d}"), neg ? "-" : "", u / ns_per_s, (u % ns_per_s) / 1000);
-  }
-
-  void flush_buf() {
-    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-    buf_.clear();
-  }
+  void append_str(std::string_view v) { append_json_str(out_buf_.buf(), v); }
 
   /// "load_balancers": per virtual server, real servers, health events, churn (docs/output.md).
   void lb_json(const lb::lb_report& r) {
@@ -259,7 +229,7 @@ class json_writer final : public writer {
   std::ostream& out_;
   const run_info& info_;
   std::uint64_t n_ = 0;
-  fmt::memory_buffer buf_;  ///< formatted connections not yet written to out_
+  block_output out_buf_{out_};  ///< connection rows not yet written to out_
 };
 
 }  // namespace
