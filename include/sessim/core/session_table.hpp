@@ -269,9 +269,7 @@ class session_table {
         if (!current(s, slot, e.seq)) { pop_front(); continue; }
         if (s->seq_ != e.seq) {  // refreshed since it was queued: its place is by its last refresh
           pop_front();
-          s->qid_ = s->seq_;
-          later_.push_back({s, s->seq_});
-          std::push_heap(later_.begin(), later_.end(), later_first);
+          requeue(s);
           continue;
         }
         break;
@@ -282,10 +280,7 @@ class session_table {
         if (current(s, slot, e.seq) && s->seq_ == e.seq) break;
         std::pop_heap(later_.begin(), later_.end(), later_first);
         later_.pop_back();
-        if (!current(s, slot, e.seq)) continue;
-        s->qid_ = s->seq_;  // refreshed again since it was requeued
-        later_.push_back({s, s->seq_});
-        std::push_heap(later_.begin(), later_.end(), later_first);
+        if (current(s, slot, e.seq)) requeue(s);  // refreshed again since it was requeued
       }
       if (later_.size() > requeued) bound_size(slot, live);
       session* a = front_ < fifo_.size() ? fifo_[front_].s : nullptr;
@@ -322,6 +317,12 @@ class session_table {
       return s->linked_ && static_cast<std::size_t>(s->slot) == slot && s->qid_ == seq;
     }
     static bool later_first(const entry& a, const entry& b) noexcept { return a.seq > b.seq; }
+    /// Moves refreshed session s to the heap, under its last refresh's sequence number.
+    void requeue(session* s) {
+      s->qid_ = s->seq_;
+      later_.push_back({s, s->seq_});
+      std::push_heap(later_.begin(), later_.end(), later_first);
+    }
     void pop_front() noexcept {
       if (++front_ == fifo_.size()) {
         fifo_.clear();

@@ -1,6 +1,7 @@
 #pragma once
 /// verdict and reason: what a device did with one packet, and why. Values, never exceptions.
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 
 namespace sessim {
@@ -47,15 +48,17 @@ enum class reason : std::uint8_t {
   count_
 };
 
-/// Stable name of a reason.
-inline constexpr std::string_view reason_name(reason r) {
-  constexpr std::string_view n[] = {"new",          "established",   "pickup",          "warm-start",
-                                    "ignored",      "related",       "untracked",       "fragment",
-                                    "not-ip",       "no-session",    "invalid-new",     "invalid-flags",
-                                    "invalid-state", "seq-over-window", "ack-over-window", "invalid-rst",
-                                    "icmp-no-request", "icmp-no-session", "table-full",
-                                    "icmp-bad-destination", "bad-vtag"};
-  return n[static_cast<std::size_t>(r)];
-}
+namespace detail {
+inline constexpr std::string_view reason_names[] = {
+    "new",           "established",     "pickup",          "warm-start",      "ignored",
+    "related",       "untracked",       "fragment",        "not-ip",          "no-session",
+    "invalid-new",   "invalid-flags",   "invalid-state",   "seq-over-window", "ack-over-window",
+    "invalid-rst",   "icmp-no-request", "icmp-no-session", "table-full",      "icmp-bad-destination",
+    "bad-vtag"};
+static_assert(std::size(reason_names) == static_cast<std::size_t>(reason::count_));
+}  // namespace detail
+
+/// Stable name of a reason (a static table: no per-call copy of the names).
+inline constexpr std::string_view reason_name(reason r) { return detail::reason_names[static_cast<std::size_t>(r)]; }
 
 }  // namespace sessim

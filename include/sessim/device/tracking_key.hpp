@@ -39,9 +39,9 @@ inline icmp_kind classify_icmp(const packet_view& p) {
   return icmp_kind::other;
 }
 
-/** The device key of a packet. For ICMP requests (type T, id I): ports (I, T); for the reply
- *  to T: ports (T, I), so the reply's key is the request's reversed. Other ICMP: ports (type, code). */
-inline flow_key tracking_key(const packet_view& p) {
+namespace detail {
+/// tracking_key of an ICMP/ICMPv6 packet (out of line: rare on the packet path).
+inline flow_key icmp_tracking_key(const packet_view& p) {
   flow_key k = p.key;
   switch (classify_icmp(p)) {
     case icmp_kind::request: k.sport = p.key.sport; k.dport = p.icmp_type; break;
@@ -55,6 +55,15 @@ inline flow_key tracking_key(const packet_view& p) {
     case icmp_kind::not_icmp: break;
   }
   return k;
+}
+}  // namespace detail
+
+/** The device key of a packet. For ICMP requests (type T, id I): ports (I, T); for the reply
+ *  to T: ports (T, I), so the reply's key is the request's reversed. Other ICMP: ports (type, code).
+ *  Other protocols keep their key: that test is inlined on every call, the ICMP folding is not. */
+[[gnu::always_inline]] inline flow_key tracking_key(const packet_view& p) {
+  if (!p.is_icmp()) [[likely]] return p.key;
+  return detail::icmp_tracking_key(p);
 }
 
 /** Puts an ICMP query's code into its key (conntrack's ICMP tuple is type, code and id, and

@@ -139,13 +139,7 @@ class replay {
     return finish();
   }
 
-  /// Read-ahead hint, step 1: computes the packet's table hash and fetches the log's bucket.
-  std::size_t prefetch_buckets(const packet_view& p) noexcept {
-    const std::size_t h = hash_bidir(tracking_key(p));
-    prefetch_buckets_hashed(h);
-    return h;
-  }
-  /// The same with the hash already computed.
+  /// Read-ahead hint, step 1: fetches the log's bucket for hash_bidir(tracking_key(p)) = h.
   void prefetch_buckets_hashed(std::size_t h) noexcept { log_->prefetch_bucket(h); }
   /// Read-ahead hint, step 2 (some packets later): fetches the connection record.
   void prefetch_entries(std::size_t h) noexcept { log_->prefetch_entry(h); }
@@ -284,6 +278,22 @@ class replay {
  private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+  /// Reads the next frame into read-ahead slot s with its hash (s.h, meaningful when s.why is
+  /// none): in place when the source keeps its frames (threaded_source), hashed by the source
+  /// when it can, else here.
+  template <class Source, class Slot>
+  static bool read_hashed(Source& src, Slot& s) {
+    if constexpr (requires { src.next_ref(s.p, s.why, s.h); }) {
+      return src.next_ref(s.p, s.why, s.h);
+    } else if constexpr (requires { src.next(s.own, s.why, s.h); }) {
+      return src.next(s.own, s.why, s.h);
+    } else {
+      if (!src.next(s.own, s.why)) return false;
+      if (s.why == skip_reason::none) s.h = hash_bidir(tracking_key(s.own));
+      return true;
+    }
+  }
+
   /// run() with a window of frames read ahead: frame i is pushed after frame i + 4D was read;
   /// its connection log bucket was prefetched when it was read, its connection record D frames
   /// later, its sessions (through the record's hints; else the device buckets) 2D frames later,
@@ -298,25 +308,17 @@ class replay {
       std::size_t h = connection_log::no_hash;
       const connection* c = nullptr;  ///< its connection as step 3 found it (step 4 looks at its hints)
     };
+    if constexpr (requires { Source::retain; })
+      static_assert(W <= Source::retain, "the window must fit in what the source keeps");
     std::vector<slot> ring(W);
     for (auto& s : ring) s.p = &s.own;
     std::size_t n = 0;  // frames read
     for (;;) {
       slot& s = ring[n % W];
       if (n >= W) push_impl(*s.p, s.why, s.h);  // frame n - W leaves the window
-      if constexpr (requires { src.next_ref(s.p, s.why, s.h); }) {  // in place (threaded_source)
-        static_assert(W <= Source::retain, "the window must fit in what the source keeps");
-        if (!src.next_ref(s.p, s.why, s.h)) break;
-        if (s.why == skip_reason::none) prefetch_buckets_hashed(s.h);
-        else s.h = connection_log::no_hash;
-      } else if constexpr (requires { src.next(s.own, s.why, s.h); }) {  // the source hashes
-        if (!src.next(s.own, s.why, s.h)) break;
-        if (s.why == skip_reason::none) prefetch_buckets_hashed(s.h);
-        else s.h = connection_log::no_hash;
-      } else {
-        if (!src.next(s.own, s.why)) break;
-        s.h = s.why == skip_reason::none ? prefetch_buckets(s.own) : connection_log::no_hash;
-      }
+      if (!read_hashed(src, s)) break;
+      if (s.why == skip_reason::none) prefetch_buckets_hashed(s.h);
+      else s.h = connection_log::no_hash;
       if (n >= D && ring[(n - D) % W].why == skip_reason::none) prefetch_entries(ring[(n - D) % W].h);
       if (n >= 2 * D) {
         slot& x = ring[(n - 2 * D) % W];
@@ -488,7 +490,7 @@ class replay {
     route_type route;
     if (a.path == npos) {
       route.reserve(devices_.size());
-      for (std::size_t i = 0; i < devices_.size(); ++i) route.push_back(up_[i] ? i : i);
+      for (std::size_t i = 0; i < devices_.size(); ++i) route.push_back(i);
     } else {
       const path_spec& ps = topo_.paths[a.path];
       if (ps.ecmp != ecmp_mode::none && !ps.ecmp_devices.empty()) {
