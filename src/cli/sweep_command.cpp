@@ -2,6 +2,7 @@
 // thread pool (include/sessim/sim/lockstep.hpp). And run_extras: --keepalive and --html for
 // `sessim run`.
 #include "cli/sweep_command.hpp"
+#include "cli/topology_options.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -41,75 +42,6 @@ std::unique_ptr<std::ofstream> open_out(const std::string& path) {
 void close_out(std::ofstream& f, const std::string& path) {
   f.flush();
   if (!f) throw output_error(fmt::format("{}: write failed", path));
-}
-
-/// The topology a run with these options replays (as `sessim run` builds it), plus each
-/// device's preset defaults; fills in the trace and start options a scenario gives.
-topology build_topology(run_options& opt, std::vector<device_config>& defaults) {
-  topology topo;
-  if (!opt.scenario.empty()) {
-    if (opt.preset_given) throw usage_error("--preset cannot be combined with --scenario (set presets in the scenario)");
-    scenario::scenario sc = scenario::load(opt.scenario);
-    topo = std::move(sc.topo);
-    if (opt.trace.empty()) opt.trace = sc.trace;
-    if (sc.has_cold_start && !opt.cold_start) opt.cold_start = sc.cold_start;
-    if (sc.has_warm_window && opt.warm_window == 5.0) opt.warm_window = sc.warm_window;
-  } else {
-    device_spec dev;
-    dev.name = opt.device;
-    dev.config = find_preset(opt.preset).make();
-    topo.devices.push_back(std::move(dev));
-  }
-  if (opt.trace.empty()) throw usage_error("no trace given (argument or `trace =` in the scenario)");
-  defaults.clear();
-  for (const auto& d : topo.devices) defaults.push_back(find_preset(d.config.preset).make());
-  if (opt.warm_window < 0) throw usage_error("--warm-window must be >= 0");
-  return topo;
-}
-
-/// Applies KEY=VALUE to every device, DEVICE:KEY=VALUE to one, or a topology key
-/// (sync.latency, sync.jitter, sync.loss, redirect.latency) to every sync group / the redirect.
-void apply_key(topology& topo, const std::string& key, const std::string& value, const std::string& what) {
-  auto colon = key.find(':');
-  if (colon != std::string::npos) {
-    const std::string dev = key.substr(0, colon);
-    auto i = topo.device_index(dev);
-    if (!i) throw config_error(fmt::format("{}: unknown device '{}'", what, dev));
-    apply_setting(topo.devices[*i].config, key.substr(colon + 1), value);
-    return;
-  }
-  if (key == "sync.latency" || key == "sync.jitter" || key == "sync.loss") {
-    if (topo.groups.empty()) throw config_error(fmt::format("{}: {} needs a scenario with a sync group", what, key));
-    const double v = detail::parse_number(key, value);
-    if (v < 0 || (key == "sync.loss" && v > 1))
-      throw config_error(fmt::format("bad value '{}' for {}", value, key));
-    for (auto& g : topo.groups) {
-      if (key == "sync.latency") {
-        g.latency.k = latency_model::kind::constant;
-        g.latency.a = seconds(v);
-      } else if (key == "sync.jitter") {
-        g.latency.jitter = seconds(v);
-      } else {
-        g.loss = v;
-      }
-    }
-    return;
-  }
-  if (key == "redirect.latency") {
-    const double v = detail::parse_number(key, value);
-    if (v < 0) throw config_error(fmt::format("bad value '{}' for {}", value, key));
-    topo.redirect.latency = seconds(v);
-    return;
-  }
-  for (auto& d : topo.devices) apply_setting(d.config, key, value);
-}
-
-void apply_sets(topology& topo, const std::vector<std::string>& sets) {
-  for (const auto& kv : sets) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) throw config_error(fmt::format("--set {}: expected KEY=VALUE", kv));
-    apply_key(topo, kv.substr(0, eq), kv.substr(eq + 1), "--set " + kv);
-  }
 }
 
 /// The bare key of "DEVICE:KEY".
