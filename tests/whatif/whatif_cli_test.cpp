@@ -182,7 +182,10 @@ INSTANTIATE_TEST_SUITE_P(
                       sweep_case{"traces/port-reuse.pcap", "tcp.time_wait", "10,29,31,120"},
                       sweep_case{"traces/idle-demo.pcap --preset pf", "tcp.established", "60,600,1200,3600,86400"},
                       sweep_case{"traces/idle-demo.pcap --preset f5", "tcp.established", "60,300,600,1200,3600"},
-                      sweep_case{"traces/close-wait.pcap --set tcp.loose=0", "tcp.close_wait", "5,20,25,26,27,60"}));
+                      sweep_case{"traces/close-wait.pcap --set tcp.loose=0", "tcp.close_wait", "5,20,25,26,27,60"},
+                      // a topology key: `run --set sync.latency=V` takes it too
+                      sweep_case{"--scenario sim/scenarios/asym-sync.toml --set sync.jitter=0", "sync.latency",
+                                 "0,0.0002,0.001,0.05"}));
 
 TEST(sweep_cli, method_replays_gives_the_same_points) {
   const std::string args = "sweep " + demo + " --param tcp.established --values " + values + " --format json";
