@@ -3,6 +3,7 @@
 // server, with sequence numbers that follow the data sent.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sessim/core/packet.hpp"
 
@@ -84,5 +85,18 @@ inline packet_view icmp_echo(bool reply, double t, std::uint16_t id = 77) {
   p.ip_len = 84;
   return p;
 }
+
+/// A replay source over packets in memory; frames are numbered 1, 2, ... in order.
+struct vector_source {
+  std::vector<packet_view> v;
+  std::size_t i = 0;
+  bool next(packet_view& p, skip_reason& why) {
+    if (i == v.size()) return false;
+    p = v[i++];
+    p.frame = i;
+    why = skip_reason::none;
+    return true;
+  }
+};
 
 }  // namespace sessim::test

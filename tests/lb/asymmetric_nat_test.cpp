@@ -16,17 +16,7 @@ using namespace sessim;
 
 namespace {
 
-struct vec_source {
-  std::vector<packet_view> v;
-  std::size_t i = 0;
-  bool next(packet_view& p, skip_reason& why) {
-    if (i == v.size()) return false;
-    p = v[i++];
-    p.frame = i;
-    why = skip_reason::none;
-    return true;
-  }
-};
+using vec_source = test::vector_source;
 
 struct collect : replay_sink {
   std::vector<connection> conns;

@@ -191,9 +191,7 @@ class connection_log {
                    ? fmt::format("raise table.capacity above {} or use table.full=early-drop", configs_[i].capacity)
                    : fmt::format("raise table.capacity above {}, or shorten the closing-state timeouts", configs_[i].capacity);
     } else if (b.cause == break_cause::no_session) {
-      b.fix_key = "policy.no_session";
-      b.hint = c.had_syn() ? "the device had no session for it: check the policy and capture start"
-                           : "mid-stream packet without a session: policy.no_session=pickup (tcp.loose=1) would accept it";
+      no_session_fix(c, d.why, configs_[i], b);
     } else if (b.cause == break_cause::sync_race) {
       b.fix_key = "sync.latency";
       b.hint = b.sync_lost
@@ -207,13 +205,40 @@ class connection_log {
       b.fix_key = "path";
       b.hint = "no device on the path was up: add a backup";
     } else if (b.cause == break_cause::invalid) {
-      b.fix_key = "tcp.be_liberal";
-      b.hint = (d.why == reason::seq_over_window || d.why == reason::ack_over_window)
-                   ? "outside the tracked TCP window: tcp.be_liberal=1 would accept it"
-                   : "the device rejects this packet in the session's state";
+      if (d.why == reason::seq_over_window || d.why == reason::ack_over_window) {
+        b.fix_key = "tcp.be_liberal";
+        b.hint = "outside the tracked TCP window: tcp.be_liberal=1 would accept it";
+      } else if (d.why == reason::invalid_flags) {
+        b.hint = "an impossible TCP flag combination: the device drops it in every state";
+      } else {
+        b.hint = "the device rejects this packet in the session's state";
+      }
     }
     c.broken = true;
     c.brk = std::move(b);
+  }
+
+  /** The fix of a no-session break: the setting that would have accepted the packet, or none
+   *  (empty key) when no policy creates a session from it (conntrack neither): a FIN, RST or
+   *  SYN/ACK without one, an ICMP reply without its request, an ICMP error about nothing. */
+  static void no_session_fix(const connection& c, reason why, const device_config& cfg, break_info& b) {
+    if (c.had_syn()) {
+      b.fix_key = "policy.no_session";
+      b.hint = "the device had no session for it: check the policy and capture start";
+    } else if (why == reason::no_session && cfg.syn_only) {
+      b.fix_key = "policy.syn_only";
+      b.hint = "mid-stream packet without a session: policy.syn_only=0 with policy.no_session=pickup would accept it";
+    } else if (why == reason::no_session) {
+      b.fix_key = "policy.no_session";
+      b.hint = "mid-stream packet without a session: policy.no_session=pickup (tcp.loose=1) would accept it";
+    } else if (why == reason::icmp_no_request) {
+      b.hint = "ICMP reply without a live request: no policy accepts it";
+    } else if (why == reason::icmp_no_session) {
+      b.hint = "ICMP error about no live session: no policy accepts it";
+    } else {
+      b.hint = "no policy creates a session from this packet (TCP: only a SYN, or with pickup an ACK, does): "
+               "the connection was open before the capture (see --warm-window) or its session ended earlier";
+    }
   }
 
  public:
