@@ -14,7 +14,9 @@ reused, so the comparison (and --record) can be repeated without root and withou
 sessim gets, from the kernel result, exactly the timeouts the kernel used
 (timeouts_effective_capture_s: capture seconds after the sysctl's 1 s rounding), plus
 udp.stream_after = 2*F and tcp.syn_sent2 = 120*F (neither is scaled by --speedup in the
-kernel: the UDP stream rule is a fixed 2 s and SYN_SENT2 has no sysctl) and --cold-start.
+kernel: the UDP stream rule is a fixed 2 s and SYN_SENT2 has no sysctl) and --cold-start; at
+F != 1 also the SCTP and GRE timeouts (kernel defaults or --sysctl values) and ip.frag_timeout
+(ipfrag_time 30 s) times F, which ct-oracle does not scale either.
 
 --record NAME writes tests/oracle/expected/NAME.csv (kernel verdicts, SKIPPED frames left out)
 with a header line naming the capture, its sha256, the ct-oracle settings and the sessim
@@ -99,6 +101,19 @@ def oracle_args(a):
     return out
 
 
+# sysctl (kernel default, Linux 6.18) -> sessim key, for the timeouts --speedup does not scale
+UNSCALED_DEFAULTS = {
+    "nf_conntrack_sctp_timeout_closed": 10, "nf_conntrack_sctp_timeout_cookie_wait": 3,
+    "nf_conntrack_sctp_timeout_cookie_echoed": 3, "nf_conntrack_sctp_timeout_established": 210,
+    "nf_conntrack_sctp_timeout_shutdown_sent": 3, "nf_conntrack_sctp_timeout_shutdown_recd": 3,
+    "nf_conntrack_sctp_timeout_shutdown_ack_sent": 3, "nf_conntrack_sctp_timeout_heartbeat_sent": 30,
+    "nf_conntrack_gre_timeout": 30, "nf_conntrack_gre_timeout_stream": 180,
+}
+UNSCALED_KEYS = {n: ("gre.timeout" if n == "nf_conntrack_gre_timeout" else
+                     "gre.stream" if n == "nf_conntrack_gre_timeout_stream" else
+                     "sctp." + n[len("nf_conntrack_sctp_timeout_"):]) for n in UNSCALED_DEFAULTS}
+
+
 def sessim_settings(kres, speedup, sysctls=()):
     s = kres["settings"]
     eff = s["timeouts_effective_capture_s"]
@@ -109,11 +124,19 @@ def sessim_settings(kres, speedup, sysctls=()):
     sets.append("udp.stream_after=%s" % fmt_num(2 * speedup))
     sets.append("tcp.loose=%d" % s["loose"])
     sets.append("tcp.be_liberal=%d" % s["be_liberal"])
-    # SCTP timeouts set with --sysctl nf_conntrack_sctp_timeout_STATE=N (kernel seconds).
+    # Kernel timers ct-oracle does not scale: the SCTP and GRE timeouts (their kernel defaults,
+    # or --sysctl nf_conntrack_{sctp,gre}_timeout_X=N, kernel seconds) and the IPv4 reassembly
+    # timeout (ipfrag_time, 30 s) last F times longer in capture time.
+    unscaled = dict(UNSCALED_DEFAULTS)
     for kv in sysctls:
         name, _, val = kv.partition("=")
-        if name.startswith("nf_conntrack_sctp_timeout_"):
-            sets.append("sctp.%s=%s" % (name[len("nf_conntrack_sctp_timeout_"):], fmt_num(float(val) * speedup)))
+        if name in unscaled:
+            unscaled[name] = float(val)
+    for name, key in UNSCALED_KEYS.items():
+        if speedup != 1 or unscaled[name] != UNSCALED_DEFAULTS[name]:
+            sets.append("%s=%s" % (key, fmt_num(unscaled[name] * speedup)))
+    if speedup != 1:
+        sets.append("ip.frag_timeout=%s" % fmt_num(30 * speedup))
     return sets
 
 

@@ -30,7 +30,7 @@ run_one() {
     mkdir -p "$cache"
     if [[ -f $cache/$name.json ]]; then kj=(--kernel-json "$cache/$name.json"); else kj=(--save-kernel "$cache/$name.json"); fi
   fi
-  "$here/compare.py" "$cap" "$@" "${kj[@]}" --record "$name" --summary-only --max-wall 900 | tail -2 || rc=1
+  "$here/compare.py" "$cap" --max-wall 900 "$@" "${kj[@]}" --record "$name" --summary-only | tail -2 || rc=1
 }
 
 # synthetic captures (tests/oracle/synth_captures.hpp), written by the test binary
@@ -160,4 +160,16 @@ run synth-fuzz9-def-l1        synth:fuzz-9 --loose 1 --speedup 10 $N
 run synth-fuzz9-e40-o30-us50-l0 synth:fuzz-9 --established 40 --other 30 --udp-stream 50 --loose 0 --speedup 10 $N
 run synth-fuzz10-e10-o10-l1   synth:fuzz-10 --established 10 --other 10 --loose 1 --speedup 10 $N
 run synth-fuzz10-lib1-l0      synth:fuzz-10 --loose 0 --liberal 1 --speedup 10 $N
+# ---- profile 3 (fragmented TCP/UDP/SCTP, overlapping / contained / missing fragments, SCTP, GRE)
+G="--sysctl nf_conntrack_gre_timeout=3 --sysctl nf_conntrack_gre_timeout_stream=18"
+run synth-fuzz11-def-l1       synth:fuzz-11 --loose 1 --speedup 10 $N
+run synth-fuzz11-def-l0       synth:fuzz-11 --loose 0 --speedup 10 $N
+run synth-fuzz12-e30-o20-l1   synth:fuzz-12 --established 30 --other 20 --loose 1 --speedup 10 $N
+run synth-fuzz12-gre3-l1      synth:fuzz-12 --loose 1 --speedup 10 $G $N
+run synth-fuzz13-lib1-l1      synth:fuzz-13 --loose 1 --liberal 1 --speedup 10 $N
+run synth-fuzz13-gre3-sctp6-l0 synth:fuzz-13 --loose 0 --speedup 10 $G --sysctl nf_conntrack_sctp_timeout_established=6 $N
+run synth-fuzz14-def-l1       synth:fuzz-14 --loose 1 --speedup 10 $N
+run synth-fuzz14-e60-o10-l0   synth:fuzz-14 --established 60 --other 10 --loose 0 --speedup 10 $N
+# ---- speedup 1 (the 120 s threshold of nf_tcp_handle_invalid with a long established timeout)
+run synth-fuzz7-e600-sp1-l1   synth:fuzz-7 --established 600 --loose 1 --speedup 1 --max-wall 1100 $N
 exit $rc
