@@ -92,6 +92,8 @@ def oracle_args(a):
     for kv in a.timeout:
         out += ["--timeout", kv]
     out += ["--loose", str(a.loose), "--liberal", str(a.liberal), "--speedup", fmt_num(a.speedup)]
+    if a.checksum is not None:
+        out += ["--checksum", str(a.checksum)]
     for kv in a.sysctl:
         out += ["--sysctl", kv]
     for c in a.client_net:
@@ -369,6 +371,9 @@ def main():
     ap.add_argument("--loose", type=int, default=1, choices=(0, 1))
     ap.add_argument("--liberal", type=int, default=0, choices=(0, 1))
     ap.add_argument("--speedup", type=float, default=1.0)
+    ap.add_argument("--checksum", type=int, choices=(0, 1),
+                    help="nf_conntrack_checksum (kernel only; 0 for fragmented captures: ct-oracle "
+                         "rewrites a TCP checksum only when it lies in the first fragment)")
     ap.add_argument("--sysctl", action="append", default=[], metavar="NAME=INT",
                     help="extra net.netfilter knob for the kernel (no sessim equivalent is set)")
     ap.add_argument("--client-net", action="append", default=[])

@@ -45,6 +45,8 @@ static const char* slot_name(timeout_slot s) {
     case timeout_slot::udp_stream: return "udp_stream";
     case timeout_slot::icmp: return "icmp";
     case timeout_slot::generic: return "generic";
+    case timeout_slot::gre_unreplied: return "gre";
+    case timeout_slot::gre_stream: return "gre_stream";
     default: return "?";
   }
 }

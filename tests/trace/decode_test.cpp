@@ -584,7 +584,10 @@ TEST(decode_frame, fragmented_icmp_echo_keeps_identifier) {
   EXPECT_EQ(rest.p.key.sport, 0x4242);
   EXPECT_EQ(rest.p.key.dport, 0x4242);
   EXPECT_EQ(rest.p.key.proto, 1);
-  EXPECT_EQ(rest.p.icmp_type, 0);
+  // the last fragment completes the datagram: its L4 fields are the reassembled datagram's
+  EXPECT_EQ(rest.p.reassembled, 1);
+  EXPECT_EQ(rest.p.icmp_type, 8);
+  EXPECT_EQ(rest.p.l4_len, 100u);
 }
 
 TEST(fragment_cache, fifo_eviction) {

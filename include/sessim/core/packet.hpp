@@ -65,6 +65,9 @@ struct packet_view {
   std::uint32_t frag_offset = 0;  ///< fragment: where its data starts in the datagram's fragmentable part
   std::uint32_t frag_end = 0;     ///< fragment: where its data ends (offset + data bytes)
   bool frag_more = false;      ///< fragment: more-fragments flag (false on the last fragment)
+  /// IPv4 fragment completing its datagram: 1 its L4 fields (key ports, TCP, UDP, ICMP, SCTP) are
+  /// the reassembled datagram's, 2 the reassembled datagram's L4 header is malformed; else 0
+  std::uint8_t reassembled = 0;
   std::uint16_t udp_len = 0;   ///< UDP length field
   std::uint8_t tos = 0;        ///< IPv4 TOS / IPv6 traffic class
   std::uint8_t ttl = 0;        ///< IPv4 TTL / IPv6 hop limit

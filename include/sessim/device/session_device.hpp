@@ -534,12 +534,17 @@ class session_device {
       slot = timeout_slot::udp_unreplied;
     } else if (p.is_icmp()) {
       slot = timeout_slot::icmp;
+    } else if (gre_tracked(p)) {
+      slot = timeout_slot::gre_unreplied;
     }
     refresh(s, slot, now);
     d.why = reason::new_session;
     set_tracked(d, s);
     return d;
   }
+
+  /// GRE tracked with conntrack's GRE timeouts (gre.track).
+  bool gre_tracked(const packet_view& p) const { return p.key.proto == 47 && cfg_.gre_tracking; }
 
   template <class F>
   decision existing(session& s, int dir, const packet_view& p, sim_time now, F& on_end) {
@@ -594,6 +599,13 @@ class session_device {
       }
     } else if (p.is_icmp()) {
       slot = timeout_slot::icmp;
+    } else if (gre_tracked(p)) {
+      // nf_conntrack_gre_packet: once a reply was seen (before this packet), the stream timeout
+      slot = timeout_slot::gre_unreplied;
+      if (s.status & tcp::status::seen_reply) {
+        slot = timeout_slot::gre_stream;
+        s.status |= tcp::status::assured;
+      }
     }
     refresh(s, slot, now);
     if (dir == 1) s.status |= tcp::status::seen_reply;
