@@ -305,9 +305,9 @@ def kv(v):
 
 
 def fragment_frames(path):
-    """1-based frame numbers of the IPv4 fragments (MF set or offset > 0) of an Ethernet
-    (optionally VLAN-tagged) pcap; empty for other link types and pcapng."""
-    out = set()
+    """The IPv4 fragments (MF set or offset > 0) of an Ethernet (optionally VLAN-tagged) pcap:
+    {1-based frame: (datagram key, offset, end, MF)}; empty for other link types and pcapng."""
+    out = {}
     with open(path, "rb") as f:
         data = f.read()
     magic = data[:4]
@@ -329,34 +329,114 @@ def fragment_frames(path):
             l2 += 4
         if et != b"\x08\x00" or len(fr) < l2 + 20:
             continue
-        fo = struct.unpack(">H", fr[l2 + 6:l2 + 8])[0]
+        ip = fr[l2:]
+        fo = struct.unpack(">H", ip[6:8])[0]
         if fo & 0x3fff:
-            out.add(idx)
+            ihl = (ip[0] & 15) * 4
+            start = (fo & 0x1fff) * 8
+            end = start + struct.unpack(">H", ip[2:4])[0] - ihl
+            out[idx] = ((ip[12:20], ip[4:6], ip[9]), start, end, bool(fo & 0x2000))
     return out
 
 
-def fix_duplicates(kpk, frags=frozenset()):
+def reassembled_fragments(frags):
+    """Frames that the kernel reassembled into a datagram, replaying ip_frag_queue()'s rules on the
+    capture's fragments in order: a fragment inside one run of queued fragments is dropped alone
+    (inet_frag_queue_insert's IPFRAG_DUP); an overlap, a zero-length fragment or a contradicting
+    end discards the queue; a fragment after its datagram completed starts a new queue. Needed
+    because ct-oracle cannot see which fragments of a forwarded datagram left: the kernel coalesces
+    the datagram and cuts it anew on the way out (at the largest fragment's size), so most of them
+    leave with other bytes than they came with and ct-oracle reports them LOST, like the fragments
+    the kernel dropped."""
+    queues, done = {}, set()
+    for idx in sorted(frags):
+        key, start, end, more = frags[idx]
+        q = queues.setdefault(key, {"runs": [], "len": 0, "last": False, "meat": 0, "first": False, "frames": []})
+        if not more:
+            bad = end < q["len"] or (q["last"] and end != q["len"])
+            q["last"], q["len"] = True, end
+        else:
+            end &= ~7
+            bad = end > q["len"] and q["last"]
+            q["len"] = max(q["len"], end)
+        runs = q["runs"]
+        verdict = "discard" if bad or end == start else "queued"
+        if verdict == "queued" and runs and runs[-1][1] < end:
+            if start < runs[-1][1]:
+                verdict = "discard"
+            elif start == runs[-1][1]:
+                runs[-1][1] = end
+            else:
+                runs.append([start, end])
+        elif verdict == "queued" and runs:
+            hit = [r for r in runs if start < r[1] and r[0] < end]
+            if hit:
+                verdict = "dup" if len(hit) == 1 and hit[0][0] <= start and end <= hit[0][1] else "discard"
+            else:
+                runs.append([start, end])
+                runs.sort()
+        elif verdict == "queued":
+            runs.append([start, end])
+        if verdict == "discard":
+            del queues[key]
+        elif verdict == "queued":
+            q["frames"].append(idx)
+            q["meat"] += end - start
+            q["first"] = q["first"] or start == 0
+            if q["first"] and q["last"] and q["meat"] == q["len"]:
+                done.update(q["frames"])
+                del queues[key]
+    return done
+
+
+def fix_duplicates(kpk, frags=None):
     """ct-oracle matches egress frames to sent frames by packet bytes, first in first out. When
     byte-identical packets get different verdicts (say the first is INVALID and dropped, its copy
     later forwarded), the egress copy is credited to the first one: FORWARDED with ctstate
     INVALID, and the later one LOST. The FORWARD-chain log (ctstate) is attributed in kernel order
-    and is right, so the verdict is taken from it for such pairs."""
-    seen_fwd = set()
+    and is right, so the verdict is taken from it for such pairs. A LOST fragment is a duplicate
+    defrag discarded (dropped) or a fragment of a forwarded datagram that left cut differently
+    (forwarded; see reassembled_fragments)."""
+    frags = frags or {}
+    reassembled = reassembled_fragments(frags)
     for k in kpk:
-        if k["verdict"] == "FORWARDED" and k["idx"] in frags:
-            seen_fwd.add(k.get("pkt"))
         st = k.get("ctstate")
         if k["verdict"] == "FORWARDED" and st == "INVALID":
             k["verdict"] = "DROPPED"
             k.setdefault("notes", []).append("dup-fifo: egress credited to an identical later packet")
-        elif k["verdict"] == "LOST" and k["idx"] in frags and k.get("pkt") in seen_fwd:
-            # an exact duplicate of a fragment already queued: nf_defrag (ip_frag_queue,
-            # IPFRAG_DUP) discards it; the ct state logged for it is its datagram's
+        elif k["verdict"] in ("LOST", "FORWARDED") and k["idx"] in frags and k["idx"] not in reassembled:
+            # a duplicate, or part of a queue that was discarded or never completed: it never left
+            # (an egress piece of the re-cut datagram with the same bytes may be credited to it);
+            # the ct state ct-oracle shows for it is that of the datagram with the same IP id
             k["verdict"] = "DROPPED"
-            k.setdefault("notes", []).append("duplicate fragment discarded by defrag")
+            k.setdefault("notes", []).append("fragment discarded by defrag")
+        elif k["verdict"] == "LOST" and k["idx"] in frags and st in ("NEW", "ESTABLISHED", "RELATED"):
+            k["verdict"] = "FORWARDED"
+            k.setdefault("notes", []).append("fragment of a forwarded datagram, cut anew on the way out")
         elif k["verdict"] == "LOST" and st in ("NEW", "ESTABLISHED", "RELATED"):
             k["verdict"] = "FORWARDED"
             k.setdefault("notes", []).append("dup-fifo: egress credited to an identical earlier packet")
+
+
+def skip_mismapped(kpk, client_nets, server_nets):
+    """ct-oracle gives an ICMP error the direction opposite to its quoted packet's flow; when that
+    flow has no ports (GRE) and no packet of it went the quoted way, it guesses c2s and maps the
+    addresses against --client-net/--server-net: the kernel then judges an error between hosts
+    the capture does not have. Such frames are left out (as SKIPPED) with a note."""
+    nets = [(ipaddress.ip_network(n, strict=False), "10.77.") for n in client_nets] + \
+           [(ipaddress.ip_network(n, strict=False), "10.78.") for n in server_nets]
+    if not nets:
+        return
+    for k in kpk:
+        orig, pkt = k.get("orig") or "", (k.get("pkt") or "").split()
+        if ">" not in orig or len(pkt) < 4 or pkt[0] != "ICMP":
+            continue
+        for o, m in zip(orig.split(">"), (pkt[1], pkt[3])):
+            want = [pre for n, pre in nets if ipaddress.ip_address(o) in n]
+            if want and not m.startswith(want[0]):
+                k["verdict"] = "SKIPPED"
+                k.setdefault("notes", []).append("ct-oracle mapped %s to %s, against the nets" % (o, m))
+                break
 
 
 def main():
@@ -408,6 +488,7 @@ def main():
         kres = run_kernel(a, capture)
     fix_duplicates(kres["packets"], fragment_frames(capture))
     fix_rewritten(kres)
+    skip_mismapped(kres["packets"], a.client_net, a.server_net)
     speedup = float(kres["settings"]["speedup"])
     sets = sessim_settings(kres, speedup, a.sysctl)
     sres = run_sessim(a, capture, sets)

@@ -253,15 +253,16 @@ TEST(fragment_replay, header_split_across_fragments) {
   k.add(os::ms(6), fz::fragment_of(data, 16, 120, false));                      // 7 completes
   k.add(os::ms(7), os::tcp(S, C, 80, 54030, "A", 5001, 1101, 65160));           // 8
   const auto init = fz::with_id(os::sctp(C, S, 53050, 3868, 0, os::init_chunk(1, 0x1234, 1)), 0x3003);
-  k.add(os::ms(10), fz::fragment_of(init, 0, 8, true));                         // 9
-  k.add(os::ms(11), fz::fragment_of(init, 8, 32, false));                       // 10 completes
+  k.add(os::ms(10), fz::fragment_of(init, 16, 32, false));                      // 9
+  k.add(os::ms(11), fz::fragment_of(init, 0, 16, true));                        // 10 completes (half a chunk)
   rows_sink r = replay_capture(k, {});
   EXPECT_EQ(r.of(3), "forward new");
   EXPECT_EQ(r.of(1), "forward fragment");
   EXPECT_EQ(r.of(4), "forward established");
   EXPECT_EQ(r.of(6), "forward established");
   EXPECT_EQ(r.of(8), "forward established");
-  EXPECT_EQ(r.of(9), "forward new");
+  EXPECT_EQ(r.of(10), "forward new");
+  EXPECT_EQ(r.of(9), "forward fragment");
   // the decoder's view of the completing fragments: the reassembled headers
   const auto path = write_capture(k);
   trace_reader reader(path.string());
@@ -280,6 +281,8 @@ TEST(fragment_replay, header_split_across_fragments) {
   EXPECT_EQ(v[6].seq, 1001u);
   EXPECT_EQ(v[9].reassembled, 1);
   EXPECT_EQ(v[9].sctp_init_tag, 0x1234u);
+  EXPECT_FALSE(v[9].sctp_bad);  // not the first fragment's cut chunk
+  EXPECT_EQ(v[9].sctp_nchunks, 1);
 }
 
 TEST(fragment_replay, frag_timeout_keys) {

@@ -106,4 +106,34 @@ struct packet_view {
   bool has(std::uint8_t f) const { return (flags & f) != 0; }
 };
 
+/// Copies the L4 header fields of `src` (protocol, ports, UDP length, TCP, ICMP, SCTP) into
+/// `dst`, which keeps its frame, addresses, lengths and fragment fields.
+inline void copy_l4_header(packet_view& dst, const packet_view& src) {
+  dst.key.proto = src.key.proto;
+  dst.key.sport = src.key.sport;
+  dst.key.dport = src.key.dport;
+  dst.udp_len = src.udp_len;
+  dst.seq = src.seq;
+  dst.ack = src.ack;
+  dst.win = src.win;
+  dst.flags = src.flags;
+  dst.doff = src.doff;
+  dst.opt_len = src.opt_len;
+  dst.opts = src.opts;
+  dst.icmp_type = src.icmp_type;
+  dst.icmp_code = src.icmp_code;
+  dst.icmp_error = src.icmp_error;
+  dst.has_inner = src.has_inner;
+  dst.inner = src.inner;
+  dst.inner_icmp_type = src.inner_icmp_type;
+  dst.inner_icmp_code = src.inner_icmp_code;
+  dst.sctp_vtag = src.sctp_vtag;
+  dst.sctp_init_tag = src.sctp_init_tag;
+  dst.sctp_chunk_map = src.sctp_chunk_map;
+  dst.sctp_nchunks = src.sctp_nchunks;
+  dst.sctp_bad = src.sctp_bad;
+  dst.sctp_chunks = src.sctp_chunks;
+  dst.sctp_chunk_flags = src.sctp_chunk_flags;
+}
+
 }  // namespace sessim

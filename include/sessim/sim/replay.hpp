@@ -738,7 +738,7 @@ class replay {
     const std::uint32_t l4_start = r.frag_end - r.l4_len;  // IPv6: extension headers after the fragment header
     r.l4_len = total - l4_start;
     const packet_view& last = frags.back();  // the completing fragment: the decoder reassembled it
-    if (last.reassembled == 1) adopt_l4_header(r, last);
+    if (last.reassembled == 1) copy_l4_header(r, last);
     // udp_error() / tcp_error() on the reassembled datagram.
     if (last.reassembled == 2 || (r.is_udp() && (r.udp_len < 8 || r.udp_len > r.l4_len)) ||
         (r.is_tcp() && r.doff > r.l4_len)) {
@@ -763,29 +763,6 @@ class replay {
       f.inner_icmp_code = r.inner_icmp_code;
       arrive(f, t);
     }
-  }
-
-  /// The reassembled datagram's L4 header (decoded with the completing fragment `whole`) for the
-  /// first fragment `r`, which keeps its own place and lengths.
-  static void adopt_l4_header(packet_view& r, const packet_view& whole) {
-    packet_view w = whole;
-    w.frame = r.frame;
-    w.ts = r.ts;
-    w.wire_len = r.wire_len;
-    w.l3_offset = r.l3_offset;
-    w.ip_len = r.ip_len;
-    w.l4_len = r.l4_len;
-    w.payload_len = r.payload_len;
-    w.truncated = r.truncated;
-    w.l4_header = true;
-    w.df = r.df;
-    w.tos = r.tos;
-    w.ttl = r.ttl;
-    w.frag_offset = r.frag_offset;
-    w.frag_end = r.frag_end;
-    w.frag_more = r.frag_more;
-    w.l7 = r.l7;
-    r = w;
   }
 
   /// Fragments of datagrams not complete within the reassembly timeout are dropped.

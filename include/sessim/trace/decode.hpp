@@ -290,20 +290,17 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
 
 /** The IPv4 fragment `out` completed its datagram, whose fragmentable part is `l4`: decodes the
  *  reassembled datagram's L4 header (as conntrack sees it after nf_defrag) into out's L4 fields
- *  and sets out.reassembled. out keeps its own place, lengths and L7 fields. */
+ *  (copy_l4_header) and sets out.reassembled. */
 inline void decode_reassembled(std::uint8_t proto, const std::vector<std::uint8_t>& l4, packet_view& out,
                                fragment_cache& frags) {
-  packet_view w = out;
+  packet_view w;
+  w.key = out.key;
   const auto n = static_cast<std::uint32_t>(l4.size());
   if (decode_l4(proto, l4.data(), n, n, frag_info{}, w, frags) != skip_reason::none) {
     out.reassembled = 2;
     return;
   }
-  w.l4_len = out.l4_len;
-  w.payload_len = out.payload_len;
-  w.l4_header = out.l4_header;
-  w.l7 = out.l7;
-  out = w;
+  copy_l4_header(out, w);
   out.reassembled = 1;
 }
 
