@@ -456,6 +456,8 @@ def main():
                          "rewrites a TCP checksum only when it lies in the first fragment)")
     ap.add_argument("--sysctl", action="append", default=[], metavar="NAME=INT",
                     help="extra net.netfilter knob for the kernel (no sessim equivalent is set)")
+    ap.add_argument("--sessim-set", action="append", default=[], metavar="KEY=VALUE",
+                    help="an extra sessim setting (e.g. to measure a model switch off)")
     ap.add_argument("--client-net", action="append", default=[])
     ap.add_argument("--server-net", action="append", default=[])
     ap.add_argument("--max-packets", type=int, default=20000)
@@ -490,7 +492,7 @@ def main():
     fix_rewritten(kres)
     skip_mismapped(kres["packets"], a.client_net, a.server_net)
     speedup = float(kres["settings"]["speedup"])
-    sets = sessim_settings(kres, speedup, a.sysctl)
+    sets = sessim_settings(kres, speedup, a.sysctl) + a.sessim_set
     sres = run_sessim(a, capture, sets)
 
     eff = kres["settings"]["timeouts_effective_capture_s"]
