@@ -175,6 +175,9 @@ run synth-fuzz13-lib1-l1      synth:fuzz-13 --loose 1 --liberal 1 --speedup 10 $
 run synth-fuzz13-gre3-sctp6-l0 synth:fuzz-13 --loose 0 --speedup 10 $G --sysctl nf_conntrack_sctp_timeout_established=6 $N
 run synth-fuzz14-def-l1       synth:fuzz-14 --loose 1 --speedup 10 $N
 run synth-fuzz14-e60-o10-l0   synth:fuzz-14 --established 60 --other 10 --loose 0 --speedup 10 $N
+run synth-fuzz11-e30-o20-l0   synth:fuzz-11 --established 30 --other 20 --loose 0 --speedup 10 $N
+run synth-fuzz13-e40-o30-l1   synth:fuzz-13 --established 40 --other 30 --loose 1 --speedup 10 $N
+run synth-fuzz14-lib1-gre3-l0 synth:fuzz-14 --loose 0 --liberal 1 --speedup 10 $G $N
 # ---- speedup 1 (the 120 s threshold of nf_tcp_handle_invalid with a long established timeout)
 N="--client-net 192.0.2.0/24 --server-net 198.51.100.0/24"
 run synth-fuzz7-e600-sp1-l1   synth:fuzz-7 --established 600 --loose 1 --speedup 1 --max-wall 1100 $N
