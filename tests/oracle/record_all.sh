@@ -132,6 +132,8 @@ run synth-tcptimers-mr20-u25-l1 synth:tcp-timers --established 130 --timeout tcp
 run synth-fragedge-e10-l0   synth:frag-edge --established 10 --loose 0 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-fragedge-e10-l1   synth:frag-edge --established 10 --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-sctpedge-l1       synth:sctp-edge --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
+# --checksum 0: ct-oracle does not rewrite UDP-Lite checksums (nf_conntrack_checksum would find them bad)
+run synth-udpliteedge-l1    synth:udplite-edge --loose 1 --speedup 1 --checksum 0 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 # ---- seeded random captures (tests/oracle/synth_fuzz.hpp; speedup 10, timeouts multiples of 10 s)
 N="--client-net 192.0.2.0/24 --server-net 198.51.100.0/24"
 run synth-fuzz1-def-l1        synth:fuzz-1 --loose 1 --speedup 10 $N
