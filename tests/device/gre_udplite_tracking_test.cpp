@@ -1,4 +1,4 @@
-// GRE as nf_conntrack_proto_gre.c tracks it (version 0: the tuple is the address pair, as the
+// GRE as nf_conntrack_proto_gre.c tracks it, and UDP-Lite as nf_conntrack_udplite_packet does (version 0: the tuple is the address pair, as the
 // generic tracker's): gre.timeout (nf_conntrack_gre_timeout, 30 s) until a reply has been seen
 // *before* the packet (IPS_SEEN_REPLY is set after the protocol handler), then gre.stream
 // (nf_conntrack_gre_timeout_stream, 180 s) and ASSURED. Only visible through ICMP errors quoting
@@ -14,12 +14,12 @@ namespace {
 
 const ip_addr C = ip_addr::v4(0xc0000240), S = ip_addr::v4(0xc6336440), R = ip_addr::v4(0xc63364fe);
 
-packet_view gre(const ip_addr& src, const ip_addr& dst, double t) {
+packet_view gre(const ip_addr& src, const ip_addr& dst, double t, std::uint8_t proto = 47) {
   packet_view p;
   p.ts = seconds(t);
   p.key.src = src;
   p.key.dst = dst;
-  p.key.proto = 47;
+  p.key.proto = proto;
   p.l4_len = 4 + 28;
   p.ip_len = 20 + p.l4_len;
   return p;
@@ -48,6 +48,7 @@ struct fixture {
   static device_config make(bool track) {
     device_config c = find_preset("linux").make();
     apply_setting(c, "gre.track", track ? "1" : "0");
+    apply_setting(c, "udplite.track", track ? "1" : "0");
     return c;
   }
   decision feed(const packet_view& p) {
@@ -110,4 +111,25 @@ TEST(gre_tracking, timeouts_follow_the_keys) {
   EXPECT_EQ(c.timeout(timeout_slot::gre_unreplied), seconds(300));
   EXPECT_EQ(c.timeout(timeout_slot::gre_stream), seconds(1800));
   EXPECT_FALSE(find_preset("pf").make().gre_tracking);
+}
+
+// UDP-Lite (ports 0 here): udp.timeout until a reply was seen before the packet, then udp.stream and
+// ASSURED at once (nf_conntrack_udplite_packet has no 2 s rule).
+TEST(udplite_tracking, udp_timeouts_without_the_two_second_rule) {
+  fixture f(true);
+  EXPECT_EQ(f.feed(gre(C, S, 0, 136)).slot, timeout_slot::udp_unreplied);
+  EXPECT_EQ(f.feed(gre(S, C, 0.5, 136)).slot, timeout_slot::udp_unreplied);
+  const decision n = f.feed(gre(C, S, 1, 136));
+  EXPECT_EQ(n.slot, timeout_slot::udp_stream);
+  session_snapshot snap;
+  ASSERT_TRUE(f.d.snapshot(gre(C, S, 0, 136).key, snap));
+  EXPECT_TRUE(snap.status & tcp::status::assured);
+  EXPECT_TRUE(f.related(gre(C, S, 0, 136), 120.5));
+  EXPECT_FALSE(f.related(gre(C, S, 0, 136), 121.5));
+}
+
+TEST(udplite_tracking, generic_when_off) {
+  fixture f(false);
+  EXPECT_EQ(f.feed(gre(C, S, 0, 136)).slot, timeout_slot::generic);
+  EXPECT_FALSE(find_preset("pf").make().udplite_tracking);
 }

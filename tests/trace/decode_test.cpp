@@ -722,6 +722,29 @@ TEST(decode_frame, udp_length_field_checked_like_udp_error) {
   EXPECT_EQ(run(linktype::raw, big, 60).why, skip_reason::none);
 }
 
+TEST(decode_frame, udplite_checked_like_udplite_error) {
+  // nf_conntrack_proto_udp.c udplite_error(): the length field is the checksum coverage (0: the
+  // whole datagram; else 8..length), and a zero checksum is "checksum missing". Ports are keyed.
+  auto lite = [](std::uint16_t cov, std::uint16_t check) {
+    bytes u = udp(52001, 7, bytes(10, 'm'));  // 18 bytes
+    put16(u, 4, cov);
+    put16(u, 6, check);
+    return u;
+  };
+  for (bool v6 : {false, true}) {
+    auto frame = [&](const bytes& l4) { return v6 ? ipv6(136, 1, 2, l4) : ipv4(136, a_ip, b_ip, l4); };
+    const auto ok = run(linktype::raw, frame(lite(0, 0x1234)));
+    EXPECT_EQ(ok.why, skip_reason::none) << v6;
+    EXPECT_EQ(ok.p.key.sport, 52001) << v6;
+    EXPECT_EQ(ok.p.key.dport, 7) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(8, 0x1234))).why, skip_reason::none) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(18, 0x1234))).why, skip_reason::none) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(19, 0x1234))).why, skip_reason::bad_l4) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(4, 0x1234))).why, skip_reason::bad_l4) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(0, 0))).why, skip_reason::bad_l4) << v6;
+  }
+}
+
 TEST(decode_frame, icmpv6_echo_and_error) {
   auto e = run(linktype::raw, ipv6(58, 1, 2, icmp(128, 0, 0x0abc, 1, zeros(16))));
   ASSERT_EQ(e.why, skip_reason::none);

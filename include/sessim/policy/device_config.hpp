@@ -116,6 +116,7 @@ struct device_config {
   sim_time frag_timeout = seconds(30);     ///< ip.frag_timeout: IPv4 reassembly timeout (Linux ipfrag_time)
   sim_time frag6_timeout = seconds(60);    ///< ip.frag6_timeout: IPv6 reassembly timeout (nf_conntrack_frag6_timeout)
   bool sctp_tracking = false;              ///< sctp.track: conntrack's SCTP state machine (else SCTP is generic)
+  bool udplite_tracking = false;           ///< udplite.track: UDP-Lite uses udp.timeout / udp.stream (else generic)
   bool gre_tracking = false;               ///< gre.track: conntrack's GRE timeouts (gre.timeout / gre.stream; else GRE is generic)
   bool icmp_code_in_key = false;           ///< icmp.code_in_key: the ICMP code is part of a query's key (conntrack's tuple)
   tcp_model model = tcp_model::conntrack;
@@ -255,6 +256,9 @@ inline const std::vector<config_key>& config_keys() {
     k.push_back({"sctp.track", "1: track SCTP with conntrack's state machine and verification tags (sctp.* timeouts); 0: SCTP is a generic protocol",
                  [](device_config& c, std::string_view v) { c.sctp_tracking = detail::parse_bool("sctp.track", v); },
                  [](const device_config& c) { return std::string(c.sctp_tracking ? "1" : "0"); }});
+    k.push_back({"udplite.track", "1: UDP-Lite uses the UDP timeouts as nf_conntrack_udplite_packet does (udp.timeout until a reply was seen, then udp.stream and ASSURED, no 2 s rule); 0: UDP-Lite is a generic protocol",
+                 [](device_config& c, std::string_view v) { c.udplite_tracking = detail::parse_bool("udplite.track", v); },
+                 [](const device_config& c) { return std::string(c.udplite_tracking ? "1" : "0"); }});
     k.push_back({"gre.track", "1: GRE uses conntrack's GRE timeouts (gre.timeout until a reply was seen, then gre.stream, ASSURED); 0: GRE is a generic protocol",
                  [](device_config& c, std::string_view v) { c.gre_tracking = detail::parse_bool("gre.track", v); },
                  [](const device_config& c) { return std::string(c.gre_tracking ? "1" : "0"); }});

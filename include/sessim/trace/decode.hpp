@@ -54,7 +54,7 @@ inline constexpr bool ipv6_generic_ext(std::uint8_t nh) {
 
 /// Protocols whose key needs the L4 header (ports or ICMP identifier).
 inline constexpr bool has_ports(std::uint8_t proto) {
-  return proto == 6 || proto == 17 || proto == 1 || proto == 58 || proto == 132;
+  return proto == 6 || proto == 17 || proto == 1 || proto == 58 || proto == 132 || proto == 136;
 }
 
 /// SCTP chunk types that can change conntrack's SCTP state (sctp_new_state()).
@@ -100,6 +100,7 @@ inline bool quoted_ports(std::uint8_t proto, const std::uint8_t* p, std::uint32_
     case 6:
     case 17:
     case 132:
+    case 136:
       if (n < 4) return false;
       sport = rd16(p);
       dport = rd16(p + 2);
@@ -244,6 +245,16 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
       // fragment is checked against the whole datagram, when it is reassembled.
       out.udp_len = rd16(l4 + 4);
       if (!fi.fragment && (out.udp_len < 8 || out.udp_len > l4_len)) return skip_reason::bad_l4;
+      out.key.sport = rd16(l4);
+      out.key.dport = rd16(l4 + 2);
+      hdr_len = 8;
+      break;
+    case 136:  // UDP-Lite, udplite_error(): checksum coverage 0 (all) or 8..length; a checksum
+      if (l4_len < 8) return short_hdr;
+      if (cap < 8) return skip_reason::truncated_l4;
+      out.udp_len = rd16(l4 + 4);
+      if (!fi.fragment && ((out.udp_len != 0 && (out.udp_len < 8 || out.udp_len > l4_len)) || rd16(l4 + 6) == 0))
+        return skip_reason::bad_l4;
       out.key.sport = rd16(l4);
       out.key.dport = rd16(l4 + 2);
       hdr_len = 8;
