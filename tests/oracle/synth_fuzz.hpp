@@ -23,6 +23,13 @@
 // rule). Conversations use distinct client ports, so they never share a conntrack entry.
 // Run with --client-net 192.0.2.0/24 --server-net 198.51.100.0/24 (routers' ICMP errors and
 // server-initiated reopens keep their side).
+//
+// Profile 2 (fuzz-5 ... fuzz-10) adds tuple reuse, IP options, odd headers (see world::v2);
+// profile 3 (fuzz-11 ... fuzz-14) adds TCP/UDP/SCTP packets sent as IPv4 fragments
+// (fragment_plan: tiny first fragments, both orders, duplicates inside a run, overlaps, zero-length
+// and unaligned fragments, missing ones), SCTP associations and GRE flows with ICMP errors; its
+// runs need --checksum 0 (ct-oracle fixes a TCP checksum only in the first fragment). Profiles 1
+// and 2 draw exactly as before, so their captures keep the sha256 their expectations pin.
 #include <cstdint>
 #include <string>
 #include <vector>
