@@ -249,7 +249,7 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
       out.key.dport = rd16(l4 + 2);
       hdr_len = 8;
       break;
-    case 136:  // UDP-Lite, udplite_error(): checksum coverage 0 (all) or 8..length; a checksum
+    case 136:  // UDP-Lite, udplite_error(): checksum coverage 0 (all) or 8..length, a non-zero checksum
       if (l4_len < 8) return short_hdr;
       if (cap < 8) return skip_reason::truncated_l4;
       out.udp_len = rd16(l4 + 4);
