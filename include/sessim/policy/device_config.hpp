@@ -253,18 +253,19 @@ inline const std::vector<config_key>& config_keys() {
                          &device_config::frag_timeout));
     k.push_back(frag_key("ip.frag6_timeout", "seconds an incomplete fragmented IPv6 datagram is held before its fragments are dropped",
                          &device_config::frag6_timeout));
-    k.push_back({"sctp.track", "1: track SCTP with conntrack's state machine and verification tags (sctp.* timeouts); 0: SCTP is a generic protocol",
-                 [](device_config& c, std::string_view v) { c.sctp_tracking = detail::parse_bool("sctp.track", v); },
-                 [](const device_config& c) { return std::string(c.sctp_tracking ? "1" : "0"); }});
-    k.push_back({"udplite.track", "1: UDP-Lite uses the UDP timeouts as nf_conntrack_udplite_packet does (udp.timeout until a reply was seen, then udp.stream and ASSURED, no 2 s rule); 0: UDP-Lite is a generic protocol",
-                 [](device_config& c, std::string_view v) { c.udplite_tracking = detail::parse_bool("udplite.track", v); },
-                 [](const device_config& c) { return std::string(c.udplite_tracking ? "1" : "0"); }});
-    k.push_back({"gre.track", "1: GRE uses conntrack's GRE timeouts (gre.timeout until a reply was seen, then gre.stream, ASSURED); 0: GRE is a generic protocol",
-                 [](device_config& c, std::string_view v) { c.gre_tracking = detail::parse_bool("gre.track", v); },
-                 [](const device_config& c) { return std::string(c.gre_tracking ? "1" : "0"); }});
-    k.push_back({"icmp.code_in_key", "1: an ICMP query's code is part of its session key, as in conntrack's ICMP tuple (a reply or a quoted query with another code matches no session); 0: type and identifier only",
-                 [](device_config& c, std::string_view v) { c.icmp_code_in_key = detail::parse_bool("icmp.code_in_key", v); },
-                 [](const device_config& c) { return std::string(c.icmp_code_in_key ? "1" : "0"); }});
+    auto bool_key = [](std::string_view name, std::string_view help, bool device_config::*field) {
+      return config_key{name, help,
+                        [name, field](device_config& c, std::string_view v) { c.*field = detail::parse_bool(name, v); },
+                        [field](const device_config& c) { return std::string(c.*field ? "1" : "0"); }};
+    };
+    k.push_back(bool_key("sctp.track", "1: track SCTP with conntrack's state machine and verification tags (sctp.* timeouts); 0: SCTP is a generic protocol",
+                         &device_config::sctp_tracking));
+    k.push_back(bool_key("udplite.track", "1: UDP-Lite uses the UDP timeouts as nf_conntrack_udplite_packet does (udp.timeout until a reply was seen, then udp.stream and ASSURED, no 2 s rule); 0: UDP-Lite is a generic protocol",
+                         &device_config::udplite_tracking));
+    k.push_back(bool_key("gre.track", "1: GRE uses conntrack's GRE timeouts (gre.timeout until a reply was seen, then gre.stream, ASSURED); 0: GRE is a generic protocol",
+                         &device_config::gre_tracking));
+    k.push_back(bool_key("icmp.code_in_key", "1: an ICMP query's code is part of its session key, as in conntrack's ICMP tuple (a reply or a quoted query with another code matches no session); 0: type and identifier only",
+                         &device_config::icmp_code_in_key));
     return k;
   }();
   return keys;
