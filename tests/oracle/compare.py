@@ -14,7 +14,9 @@ reused, so the comparison (and --record) can be repeated without root and withou
 sessim gets, from the kernel result, exactly the timeouts the kernel used
 (timeouts_effective_capture_s: capture seconds after the sysctl's 1 s rounding), plus
 udp.stream_after = 2*F and tcp.syn_sent2 = 120*F (neither is scaled by --speedup in the
-kernel: the UDP stream rule is a fixed 2 s and SYN_SENT2 has no sysctl) and --cold-start.
+kernel: the UDP stream rule is a fixed 2 s and SYN_SENT2 has no sysctl) and --cold-start; at
+F != 1 also the SCTP and GRE timeouts (kernel defaults or --sysctl values) and ip.frag_timeout
+(ipfrag_time 30 s) times F, which ct-oracle does not scale either.
 
 --record NAME writes tests/oracle/expected/NAME.csv (kernel verdicts, SKIPPED frames left out)
 with a header line naming the capture, its sha256, the ct-oracle settings and the sessim
@@ -90,6 +92,8 @@ def oracle_args(a):
     for kv in a.timeout:
         out += ["--timeout", kv]
     out += ["--loose", str(a.loose), "--liberal", str(a.liberal), "--speedup", fmt_num(a.speedup)]
+    if a.checksum is not None:
+        out += ["--checksum", str(a.checksum)]
     for kv in a.sysctl:
         out += ["--sysctl", kv]
     for c in a.client_net:
@@ -97,6 +101,19 @@ def oracle_args(a):
     for c in a.server_net:
         out += ["--server-net", c]
     return out
+
+
+# sysctl (kernel default, Linux 6.18) -> sessim key, for the timeouts --speedup does not scale
+UNSCALED_DEFAULTS = {
+    "nf_conntrack_sctp_timeout_closed": 10, "nf_conntrack_sctp_timeout_cookie_wait": 3,
+    "nf_conntrack_sctp_timeout_cookie_echoed": 3, "nf_conntrack_sctp_timeout_established": 210,
+    "nf_conntrack_sctp_timeout_shutdown_sent": 3, "nf_conntrack_sctp_timeout_shutdown_recd": 3,
+    "nf_conntrack_sctp_timeout_shutdown_ack_sent": 3, "nf_conntrack_sctp_timeout_heartbeat_sent": 30,
+    "nf_conntrack_gre_timeout": 30, "nf_conntrack_gre_timeout_stream": 180,
+}
+UNSCALED_KEYS = {n: ("gre.timeout" if n == "nf_conntrack_gre_timeout" else
+                     "gre.stream" if n == "nf_conntrack_gre_timeout_stream" else
+                     "sctp." + n[len("nf_conntrack_sctp_timeout_"):]) for n in UNSCALED_DEFAULTS}
 
 
 def sessim_settings(kres, speedup, sysctls=()):
@@ -109,11 +126,19 @@ def sessim_settings(kres, speedup, sysctls=()):
     sets.append("udp.stream_after=%s" % fmt_num(2 * speedup))
     sets.append("tcp.loose=%d" % s["loose"])
     sets.append("tcp.be_liberal=%d" % s["be_liberal"])
-    # SCTP timeouts set with --sysctl nf_conntrack_sctp_timeout_STATE=N (kernel seconds).
+    # Kernel timers ct-oracle does not scale: the SCTP and GRE timeouts (their kernel defaults,
+    # or --sysctl nf_conntrack_{sctp,gre}_timeout_X=N, kernel seconds) and the IPv4 reassembly
+    # timeout (ipfrag_time, 30 s) last F times longer in capture time.
+    unscaled = dict(UNSCALED_DEFAULTS)
     for kv in sysctls:
         name, _, val = kv.partition("=")
-        if name.startswith("nf_conntrack_sctp_timeout_"):
-            sets.append("sctp.%s=%s" % (name[len("nf_conntrack_sctp_timeout_"):], fmt_num(float(val) * speedup)))
+        if name in unscaled:
+            unscaled[name] = float(val)
+    for name, key in UNSCALED_KEYS.items():
+        if speedup != 1 or unscaled[name] != UNSCALED_DEFAULTS[name]:
+            sets.append("%s=%s" % (key, fmt_num(unscaled[name] * speedup)))
+    if speedup != 1:
+        sets.append("ip.frag_timeout=%s" % fmt_num(30 * speedup))
     return sets
 
 
@@ -280,9 +305,9 @@ def kv(v):
 
 
 def fragment_frames(path):
-    """1-based frame numbers of the IPv4 fragments (MF set or offset > 0) of an Ethernet
-    (optionally VLAN-tagged) pcap; empty for other link types and pcapng."""
-    out = set()
+    """The IPv4 fragments (MF set or offset > 0) of an Ethernet (optionally VLAN-tagged) pcap:
+    {1-based frame: (datagram key, offset, end, MF)}; empty for other link types and pcapng."""
+    out = {}
     with open(path, "rb") as f:
         data = f.read()
     magic = data[:4]
@@ -304,34 +329,114 @@ def fragment_frames(path):
             l2 += 4
         if et != b"\x08\x00" or len(fr) < l2 + 20:
             continue
-        fo = struct.unpack(">H", fr[l2 + 6:l2 + 8])[0]
+        ip = fr[l2:]
+        fo = struct.unpack(">H", ip[6:8])[0]
         if fo & 0x3fff:
-            out.add(idx)
+            ihl = (ip[0] & 15) * 4
+            start = (fo & 0x1fff) * 8
+            end = start + struct.unpack(">H", ip[2:4])[0] - ihl
+            out[idx] = ((ip[12:20], ip[4:6], ip[9]), start, end, bool(fo & 0x2000))
     return out
 
 
-def fix_duplicates(kpk, frags=frozenset()):
+def reassembled_fragments(frags):
+    """Frames that the kernel reassembled into a datagram, replaying ip_frag_queue()'s rules on the
+    capture's fragments in order: a fragment inside one run of queued fragments is dropped alone
+    (inet_frag_queue_insert's IPFRAG_DUP); an overlap, a zero-length fragment or a contradicting
+    end discards the queue; a fragment after its datagram completed starts a new queue. Needed
+    because ct-oracle cannot see which fragments of a forwarded datagram left: the kernel coalesces
+    the datagram and cuts it anew on the way out (at the largest fragment's size), so most of them
+    leave with other bytes than they came with and ct-oracle reports them LOST, like the fragments
+    the kernel dropped."""
+    queues, done = {}, set()
+    for idx in sorted(frags):
+        key, start, end, more = frags[idx]
+        q = queues.setdefault(key, {"runs": [], "len": 0, "last": False, "meat": 0, "first": False, "frames": []})
+        if not more:
+            bad = end < q["len"] or (q["last"] and end != q["len"])
+            q["last"], q["len"] = True, end
+        else:
+            end &= ~7
+            bad = end > q["len"] and q["last"]
+            q["len"] = max(q["len"], end)
+        runs = q["runs"]
+        verdict = "discard" if bad or end == start else "queued"
+        if verdict == "queued" and runs and runs[-1][1] < end:
+            if start < runs[-1][1]:
+                verdict = "discard"
+            elif start == runs[-1][1]:
+                runs[-1][1] = end
+            else:
+                runs.append([start, end])
+        elif verdict == "queued" and runs:
+            hit = [r for r in runs if start < r[1] and r[0] < end]
+            if hit:
+                verdict = "dup" if len(hit) == 1 and hit[0][0] <= start and end <= hit[0][1] else "discard"
+            else:
+                runs.append([start, end])
+                runs.sort()
+        elif verdict == "queued":
+            runs.append([start, end])
+        if verdict == "discard":
+            del queues[key]
+        elif verdict == "queued":
+            q["frames"].append(idx)
+            q["meat"] += end - start
+            q["first"] = q["first"] or start == 0
+            if q["first"] and q["last"] and q["meat"] == q["len"]:
+                done.update(q["frames"])
+                del queues[key]
+    return done
+
+
+def fix_duplicates(kpk, frags=None):
     """ct-oracle matches egress frames to sent frames by packet bytes, first in first out. When
     byte-identical packets get different verdicts (say the first is INVALID and dropped, its copy
     later forwarded), the egress copy is credited to the first one: FORWARDED with ctstate
     INVALID, and the later one LOST. The FORWARD-chain log (ctstate) is attributed in kernel order
-    and is right, so the verdict is taken from it for such pairs."""
-    seen_fwd = set()
+    and is right, so the verdict is taken from it for such pairs. A LOST fragment is a duplicate
+    defrag discarded (dropped) or a fragment of a forwarded datagram that left cut differently
+    (forwarded; see reassembled_fragments)."""
+    frags = frags or {}
+    reassembled = reassembled_fragments(frags)
     for k in kpk:
-        if k["verdict"] == "FORWARDED" and k["idx"] in frags:
-            seen_fwd.add(k.get("pkt"))
         st = k.get("ctstate")
         if k["verdict"] == "FORWARDED" and st == "INVALID":
             k["verdict"] = "DROPPED"
             k.setdefault("notes", []).append("dup-fifo: egress credited to an identical later packet")
-        elif k["verdict"] == "LOST" and k["idx"] in frags and k.get("pkt") in seen_fwd:
-            # an exact duplicate of a fragment already queued: nf_defrag (ip_frag_queue,
-            # IPFRAG_DUP) discards it; the ct state logged for it is its datagram's
+        elif k["verdict"] in ("LOST", "FORWARDED") and k["idx"] in frags and k["idx"] not in reassembled:
+            # a duplicate, or part of a queue that was discarded or never completed: it never left
+            # (an egress piece of the re-cut datagram with the same bytes may be credited to it);
+            # the ct state ct-oracle shows for it is that of the datagram with the same IP id
             k["verdict"] = "DROPPED"
-            k.setdefault("notes", []).append("duplicate fragment discarded by defrag")
+            k.setdefault("notes", []).append("fragment discarded by defrag")
+        elif k["verdict"] == "LOST" and k["idx"] in frags and st in ("NEW", "ESTABLISHED", "RELATED"):
+            k["verdict"] = "FORWARDED"
+            k.setdefault("notes", []).append("fragment of a forwarded datagram, cut anew on the way out")
         elif k["verdict"] == "LOST" and st in ("NEW", "ESTABLISHED", "RELATED"):
             k["verdict"] = "FORWARDED"
             k.setdefault("notes", []).append("dup-fifo: egress credited to an identical earlier packet")
+
+
+def skip_mismapped(kpk, client_nets, server_nets):
+    """ct-oracle gives an ICMP error the direction opposite to its quoted packet's flow; when that
+    flow has no ports (GRE) and no packet of it went the quoted way, it guesses c2s and maps the
+    addresses against --client-net/--server-net: the kernel then judges an error between hosts
+    the capture does not have. Such frames are left out (as SKIPPED) with a note."""
+    nets = [(ipaddress.ip_network(n, strict=False), "10.77.") for n in client_nets] + \
+           [(ipaddress.ip_network(n, strict=False), "10.78.") for n in server_nets]
+    if not nets:
+        return
+    for k in kpk:
+        orig, pkt = k.get("orig") or "", (k.get("pkt") or "").split()
+        if ">" not in orig or len(pkt) < 4 or pkt[0] != "ICMP":
+            continue
+        for o, m in zip(orig.split(">"), (pkt[1], pkt[3])):
+            want = [pre for n, pre in nets if ipaddress.ip_address(o) in n]
+            if want and not m.startswith(want[0]):
+                k["verdict"] = "SKIPPED"
+                k.setdefault("notes", []).append("ct-oracle mapped %s to %s, against the nets" % (o, m))
+                break
 
 
 def main():
@@ -346,8 +451,13 @@ def main():
     ap.add_argument("--loose", type=int, default=1, choices=(0, 1))
     ap.add_argument("--liberal", type=int, default=0, choices=(0, 1))
     ap.add_argument("--speedup", type=float, default=1.0)
+    ap.add_argument("--checksum", type=int, choices=(0, 1),
+                    help="nf_conntrack_checksum (kernel only; 0 for fragmented captures: ct-oracle "
+                         "rewrites a TCP checksum only when it lies in the first fragment)")
     ap.add_argument("--sysctl", action="append", default=[], metavar="NAME=INT",
                     help="extra net.netfilter knob for the kernel (no sessim equivalent is set)")
+    ap.add_argument("--sessim-set", action="append", default=[], metavar="KEY=VALUE",
+                    help="an extra sessim setting (e.g. to measure a model switch off)")
     ap.add_argument("--client-net", action="append", default=[])
     ap.add_argument("--server-net", action="append", default=[])
     ap.add_argument("--max-packets", type=int, default=20000)
@@ -380,8 +490,9 @@ def main():
         kres = run_kernel(a, capture)
     fix_duplicates(kres["packets"], fragment_frames(capture))
     fix_rewritten(kres)
+    skip_mismapped(kres["packets"], a.client_net, a.server_net)
     speedup = float(kres["settings"]["speedup"])
-    sets = sessim_settings(kres, speedup, a.sysctl)
+    sets = sessim_settings(kres, speedup, a.sysctl) + a.sessim_set
     sres = run_sessim(a, capture, sets)
 
     eff = kres["settings"]["timeouts_effective_capture_s"]

@@ -1,4 +1,5 @@
-// ct_probe: replays a capture through one `linux`-preset session_device (cold start) and prints,
+// ct_probe: replays a capture through one `linux`-preset session_device (cold start, through the
+// replay, so IP fragments are reassembled as `sessim run` does) and prints,
 // per frame, what ct-oracle prints for the kernel: verdict, ct state (NEW / ESTABLISHED /
 // RELATED / INVALID), TCP state and remaining timeout after the packet, status bits, and the
 // sessions that ended at that frame (expired / reopened / killed). compare.py --states uses it
@@ -24,6 +25,7 @@
 #include "sessim/device/session_device.hpp"
 #undef private
 #include "sessim/policy/presets/linux.hpp"
+#include "sessim/sim/replay.hpp"
 #include "sessim/trace/trace_reader.hpp"
 
 using namespace sessim;
@@ -45,6 +47,8 @@ static const char* slot_name(timeout_slot s) {
     case timeout_slot::udp_stream: return "udp_stream";
     case timeout_slot::icmp: return "icmp";
     case timeout_slot::generic: return "generic";
+    case timeout_slot::gre_unreplied: return "gre";
+    case timeout_slot::gre_stream: return "gre_stream";
     default: return "?";
   }
 }
@@ -58,6 +62,95 @@ static const char* end_name(session_end_kind k) {
   }
   return "?";
 }
+
+/// Prints one row per frame the device decides on (through the replay, so IP fragments are held
+/// and reassembled exactly as `sessim run` does; dropped orphan fragments print nothing).
+struct probe : replay_observer {
+  sim_time t0 = 0;
+  bool started = false;
+  // Sessions that ended, by original tuple, until a frame of that flow shows them (the kernel
+  // destroys an expired entry when a packet's lookup finds it, so it reports the DESTROY on the
+  // flow's next frame; sessim expires it at its deadline).
+  std::map<flow_key, std::string> ends;
+
+  std::string take_end(const flow_key& k) {
+    std::string out;
+    for (const flow_key& x : {k, k.reversed()}) {
+      auto it = ends.find(x);
+      if (it == ends.end()) continue;
+      out += (out.empty() ? "" : " ") + it->second;
+      ends.erase(it);
+    }
+    return out;
+  }
+  void on_session_end(std::size_t, const session_end& e) override {
+    std::string s = end_name(e.kind);
+    if (e.orig.proto == 6) s += std::string("/") + tcp::ct_state_name(e.tcp_state);
+    ends[e.orig] = s;
+  }
+  /// The device's key (linux: the ICMP code is part of a query's key, icmp.code_in_key).
+  static flow_key key_of(session_device& dev, const packet_view& q) {
+    flow_key x = tracking_key(q);
+    const icmp_kind kind = classify_icmp(q);
+    if (dev.cfg_.icmp_code_in_key) {
+      fold_icmp_code(x, kind, q.icmp_code);
+      if (kind == icmp_kind::request || kind == icmp_kind::reply) {
+        int dd = 0;
+        dev.icmp_query_session(x, kind, dev.table_.find(x, dd), dd);
+      }
+    }
+    return x;
+  }
+  void on_decision(std::size_t, const packet_view& p, const connection&, const decision& d, sim_time t,
+                   session_device& dev) override {
+    if (!started) {
+      started = true;
+      t0 = p.ts;
+    }
+    const unsigned long long frame = p.frame;
+    if (!p.l4_header) {
+      std::printf("%llu,%.6f,%s,fragment,-,-,-,-,-,-,\n", frame, to_seconds(p.ts - t0),
+                  d.v == verdict::forward ? "forward" : "drop");
+      return;
+    }
+    const flow_key k = key_of(dev, p);
+    std::string ended = take_end(k);
+    std::string ctstate, ctdir = "-", tstate = "-", slot = "-", tmo = "-", st = "-";
+    int dir1 = 0;
+    session* s = d.v == verdict::forward ? dev.table_.find(k, dir1) : nullptr;
+    if (d.v != verdict::forward) {
+      ctstate = "INVALID";
+    } else if (d.why == reason::related) {
+      ctstate = "RELATED";
+    } else if (d.why == reason::untracked) {
+      ctstate = "UNTRACKED";
+    } else {
+      const bool reply = d.dir == 1;
+      ctdir = reply ? "reply" : "orig";
+      // an original-direction packet never sets SEEN_REPLY: the status after it is the one before
+      const bool seen_reply = s && (s->status & tcp::status::seen_reply);
+      ctstate = reply || (!d.created && seen_reply) ? "ESTABLISHED" : "NEW";
+      if (s) {
+        if (s->key.proto == 6) tstate = tcp::ct_state_name(s->l4.tcp.st());
+        slot = slot_name(s->slot);
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.6f", to_seconds(s->deadline - t));
+        tmo = buf;
+        st.clear();
+        if (s->status & tcp::status::seen_reply) st += "R";
+        if (s->status & tcp::status::assured) st += "A";
+        if (st.empty()) st = "U";
+      } else {
+        tstate = "GONE";
+      }
+    }
+    if (std::string more = take_end(k); !more.empty()) ended += (ended.empty() ? "" : " ") + more;
+    std::printf("%llu,%.6f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", frame, to_seconds(p.ts - t0),
+                d.v == verdict::forward ? "forward" : "drop", std::string(reason_name(d.why)).c_str(),
+                ctstate.c_str(), ctdir.c_str(), tstate.c_str(), slot.c_str(), tmo.c_str(), st.c_str(),
+                ended.c_str());
+  }
+};
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -74,102 +167,14 @@ int main(int argc, char** argv) {
     }
     apply_setting(cfg, kv.substr(0, eq), kv.substr(eq + 1));
   }
-  session_device dev("fw", cfg);
-  trace_reader reader(argv[1]);
-  packet_view p;
-  skip_reason why = skip_reason::none;
-  std::uint64_t frame = 0;
-  sim_time t0 = 0;
-  // Sessions that ended, by original tuple, until a frame of that flow shows them (the kernel
-  // destroys an expired entry when a packet's lookup finds it, so it reports the DESTROY on the
-  // flow's next frame; sessim expires it at its deadline).
-  std::map<flow_key, std::string> ends;
-  auto on_end = [&](const session_end& e) {
-    std::string s = end_name(e.kind);
-    if (e.orig.proto == 6) s += std::string("/") + tcp::ct_state_name(e.tcp_state);
-    ends[e.orig] = s;
-  };
-  auto take_end = [&](const flow_key& k) {
-    std::string out;
-    for (const flow_key& x : {k, k.reversed()}) {
-      auto it = ends.find(x);
-      if (it == ends.end()) continue;
-      out += (out.empty() ? "" : " ") + it->second;
-      ends.erase(it);
-    }
-    return out;
-  };
   std::printf("frame,time,verdict,reason,ctstate,ctdir,tcpstate,slot,timeout,status,ended\n");
-  verdict last_v = verdict::forward;
-  while (reader.next(p, why)) {
-    ++frame;
-    if (frame == 1) t0 = p.ts;
-    dev.expire_until(p.ts, on_end);
-    if (why != skip_reason::none) {
-      std::printf("%llu,%.6f,skip,%s,-,-,-,-,-,-,\n", static_cast<unsigned long long>(frame),
-                  to_seconds(p.ts - t0), std::string(skip_reason_name(why)).c_str());
-      continue;
-    }
-    if (!p.l4_header) {
-      std::printf("%llu,%.6f,%s,fragment,-,-,-,-,-,-,\n", static_cast<unsigned long long>(frame),
-                  to_seconds(p.ts - t0), last_v == verdict::forward ? "forward" : "drop");
-      continue;
-    }
-    // ct state as the kernel's FORWARD rule would see it
-    int dir0 = 0;
-    // the device's key (linux: the ICMP code is part of a query's key, icmp.code_in_key)
-    auto key_of = [&](const packet_view& q) {
-      flow_key x = tracking_key(q);
-      const icmp_kind kind = classify_icmp(q);
-      if (dev.cfg_.icmp_code_in_key) {
-        fold_icmp_code(x, kind, q.icmp_code);
-        if (kind == icmp_kind::request || kind == icmp_kind::reply) {
-          int dd = 0;
-          dev.icmp_query_session(x, kind, dev.table_.find(x, dd), dd);
-        }
-      }
-      return x;
-    };
-    flow_key k = key_of(p);
-    std::string ended = take_end(k);
-    session* before = dev.table_.find(k, dir0);
-    const bool seen_reply_before = before && (before->status & tcp::status::seen_reply);
-    decision d = dev.process(p, p.ts, false, on_end);
-    last_v = d.v;
-    std::string ctstate, ctdir = "-", tstate = "-", slot = "-", tmo = "-", st = "-";
-    if (d.v != verdict::forward) {
-      ctstate = "INVALID";
-    } else if (d.why == reason::related) {
-      ctstate = "RELATED";
-    } else if (d.why == reason::untracked) {
-      ctstate = "UNTRACKED";
-    } else {
-      const bool reply = d.dir == 1;
-      ctdir = reply ? "reply" : "orig";
-      if (reply) ctstate = "ESTABLISHED";
-      else if (d.created || !seen_reply_before) ctstate = "NEW";
-      else ctstate = "ESTABLISHED";
-      int dir1 = 0;
-      session* s = dev.table_.find(key_of(p), dir1);
-      if (s) {
-        if (s->key.proto == 6) tstate = tcp::ct_state_name(s->l4.tcp.st());
-        slot = slot_name(s->slot);
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.6f", to_seconds(s->deadline - p.ts));
-        tmo = buf;
-        st.clear();
-        if (s->status & tcp::status::seen_reply) st += "R";
-        if (s->status & tcp::status::assured) st += "A";
-        if (st.empty()) st = "U";
-      } else {
-        tstate = "GONE";
-      }
-    }
-    if (std::string more = take_end(k); !more.empty()) ended += (ended.empty() ? "" : " ") + more;
-    std::printf("%llu,%.6f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", static_cast<unsigned long long>(frame),
-                to_seconds(p.ts - t0), d.v == verdict::forward ? "forward" : "drop",
-                std::string(reason_name(d.why)).c_str(), ctstate.c_str(), ctdir.c_str(), tstate.c_str(),
-                slot.c_str(), tmo.c_str(), st.c_str(), ended.c_str());
-  }
+  probe pr;
+  replay_options ropt;
+  ropt.log.cold_start = true;
+  ropt.observer = &pr;
+  trace_reader reader(argv[1]);
+  replay r({device_spec{"fw", cfg}}, ropt);
+  replay_sink none;
+  r.run(reader, none);
   return 0;
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Re-records every kernel expectation in tests/oracle/expected/ (needs root, the ct-oracle tool
-# and its packages; see tests/oracle/README.md). One ct-oracle run at a time; ~45 min in total.
+# and its packages; see tests/oracle/README.md). One ct-oracle run at a time; ~85 min in total.
 #   sudo tests/oracle/record_all.sh [NAME-GLOB]
 # KERNEL_CACHE=DIR keeps each kernel result as DIR/NAME.json and reuses it when present (to
 # re-derive the CSVs, e.g. after a format change, without re-running the kernel).
@@ -30,7 +30,7 @@ run_one() {
     mkdir -p "$cache"
     if [[ -f $cache/$name.json ]]; then kj=(--kernel-json "$cache/$name.json"); else kj=(--save-kernel "$cache/$name.json"); fi
   fi
-  "$here/compare.py" "$cap" "$@" "${kj[@]}" --record "$name" --summary-only --max-wall 900 | tail -2 || rc=1
+  "$here/compare.py" "$cap" --max-wall 900 "$@" "${kj[@]}" --record "$name" --summary-only | tail -2 || rc=1
 }
 
 # synthetic captures (tests/oracle/synth_captures.hpp), written by the test binary
@@ -132,6 +132,8 @@ run synth-tcptimers-mr20-u25-l1 synth:tcp-timers --established 130 --timeout tcp
 run synth-fragedge-e10-l0   synth:frag-edge --established 10 --loose 0 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-fragedge-e10-l1   synth:frag-edge --established 10 --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-sctpedge-l1       synth:sctp-edge --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
+# --checksum 0: ct-oracle does not rewrite UDP-Lite checksums (nf_conntrack_checksum would find them bad)
+run synth-udpliteedge-l1    synth:udplite-edge --loose 1 --speedup 1 --checksum 0 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 # ---- seeded random captures (tests/oracle/synth_fuzz.hpp; speedup 10, timeouts multiples of 10 s)
 N="--client-net 192.0.2.0/24 --server-net 198.51.100.0/24"
 run synth-fuzz1-def-l1        synth:fuzz-1 --loose 1 --speedup 10 $N
@@ -160,4 +162,25 @@ run synth-fuzz9-def-l1        synth:fuzz-9 --loose 1 --speedup 10 $N
 run synth-fuzz9-e40-o30-us50-l0 synth:fuzz-9 --established 40 --other 30 --udp-stream 50 --loose 0 --speedup 10 $N
 run synth-fuzz10-e10-o10-l1   synth:fuzz-10 --established 10 --other 10 --loose 1 --speedup 10 $N
 run synth-fuzz10-lib1-l0      synth:fuzz-10 --loose 0 --liberal 1 --speedup 10 $N
+# ---- profile 3 (fragmented TCP/UDP/SCTP, overlapping / contained / missing fragments, SCTP, GRE).
+# --checksum 0: ct-oracle adjusts a TCP checksum for its address rewriting only when the checksum
+# field lies in the first fragment; first fragments of 8 or 16 TCP bytes would reach conntrack
+# with a bad checksum ("bad checksum", INVALID). ct-oracle recomputes every other checksum, so
+# nf_conntrack_checksum=0 changes nothing else.
+G="--sysctl nf_conntrack_gre_timeout=3 --sysctl nf_conntrack_gre_timeout_stream=18"
+N="$N --checksum 0"
+run synth-fuzz11-def-l1       synth:fuzz-11 --loose 1 --speedup 10 $N
+run synth-fuzz11-def-l0       synth:fuzz-11 --loose 0 --speedup 10 $N
+run synth-fuzz12-e30-o20-l1   synth:fuzz-12 --established 30 --other 20 --loose 1 --speedup 10 $N
+run synth-fuzz12-gre3-l1      synth:fuzz-12 --loose 1 --speedup 10 $G $N
+run synth-fuzz13-lib1-l1      synth:fuzz-13 --loose 1 --liberal 1 --speedup 10 $N
+run synth-fuzz13-gre3-sctp6-l0 synth:fuzz-13 --loose 0 --speedup 10 $G --sysctl nf_conntrack_sctp_timeout_established=6 $N
+run synth-fuzz14-def-l1       synth:fuzz-14 --loose 1 --speedup 10 $N
+run synth-fuzz14-e60-o10-l0   synth:fuzz-14 --established 60 --other 10 --loose 0 --speedup 10 $N
+run synth-fuzz11-e30-o20-l0   synth:fuzz-11 --established 30 --other 20 --loose 0 --speedup 10 $N
+run synth-fuzz13-e40-o30-l1   synth:fuzz-13 --established 40 --other 30 --loose 1 --speedup 10 $N
+run synth-fuzz14-lib1-gre3-l0 synth:fuzz-14 --loose 0 --liberal 1 --speedup 10 $G $N
+# ---- speedup 1 (the 120 s threshold of nf_tcp_handle_invalid with a long established timeout)
+N="--client-net 192.0.2.0/24 --server-net 198.51.100.0/24"
+run synth-fuzz7-e600-sp1-l1   synth:fuzz-7 --established 600 --loose 1 --speedup 1 --max-wall 1100 $N
 exit $rc

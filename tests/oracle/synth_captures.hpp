@@ -692,6 +692,77 @@ inline capture sctp_edge() {
   return k;
 }
 
+/// UDP-Lite with ports, its checks (checksum coverage, checksum missing, short packet) and the UDP
+/// timeouts without the 2 s rule; ICMP errors show which entries are alive (speedup 1, defaults,
+/// --checksum 0: ct-oracle does not rewrite UDP-Lite checksums; --client-net 192.0.2.0/24
+/// --server-net 198.51.100.0/24).
+inline capture udplite_edge() {
+  capture k;
+  const std::uint32_t C = ip4("192.0.2.10"), S = ip4("198.51.100.20");
+  auto lite = [](std::uint32_t a, std::uint32_t b, std::uint16_t sp, std::uint16_t dp, std::size_t n,
+                 std::uint16_t cov = 0, std::uint16_t check = 0x1234) {
+    bytes u(8, 0);
+    put16(u, 0, sp);
+    put16(u, 2, dp);
+    put16(u, 4, cov);
+    put16(u, 6, check);
+    u.insert(u.end(), n, static_cast<std::uint8_t>('l'));
+    return ipv4(a, b, 136, u);
+  };
+  auto err = [&](const bytes& q) { return icmp(ip4("198.51.100.254"), C, 3, 3, 0, head(q, 28)); };
+  // L1: one way at 0 and 25 s; errors at 25.1 s (alive) and 60 s (expired at 55 s); new at 60.5 s
+  const bytes l1 = lite(C, S, 53001, 7, 20);
+  k.add(0, l1);
+  k.add(sec(25), l1);
+  k.add(sec(25.1), err(l1));
+  k.add(sec(60), err(l1));
+  k.add(sec(60.5), l1);
+  // L2: request, reply, request (stream at once: 120 s); errors at 100 s (alive) and 125 s (gone)
+  const bytes l2 = lite(C, S, 53002, 7, 20);
+  k.add(sec(1), l2);
+  k.add(sec(1) + ms(1), lite(S, C, 7, 53002, 30));
+  k.add(sec(1) + ms(2), l2);
+  k.add(sec(100), err(l2));
+  k.add(sec(125), err(l2));
+  // L3: request and reply only (the reply keeps the unreplied timeout): error at 40 s (gone)
+  const bytes l3 = lite(C, S, 53003, 7, 20);
+  k.add(sec(2), l3);
+  k.add(sec(2) + ms(1), lite(S, C, 7, 53003, 30));
+  k.add(sec(40), err(l3));
+  // L4: coverage 4, 19 (> 18), 8, 18, 0 with checksum 0, 6-byte header
+  k.add(sec(3), lite(C, S, 53004, 7, 10, 4));
+  k.add(sec(3) + ms(1), lite(C, S, 53005, 7, 10, 19));
+  k.add(sec(3) + ms(2), lite(C, S, 53006, 7, 10, 8));
+  k.add(sec(3) + ms(3), lite(C, S, 53007, 7, 10, 18));
+  k.add(sec(3) + ms(4), lite(C, S, 53008, 7, 10, 0, 0));
+  {
+    bytes sh = head(lite(C, S, 53009, 7, 0), 26);
+    put16(sh, 2, 26);
+    put16(sh, 10, 0);
+    put16(sh, 10, csum(sh, 0, 20));
+    k.add(sec(3) + ms(5), sh);
+  }
+  // L5: two flows on one address pair: 53010 only at 4 s, 53011 at 4, 20, 40 s; error about
+  // 53010 at 45 s (expired at 34 s; one session per address pair would still be alive)
+  const bytes a = lite(C, S, 53010, 9, 20), b = lite(C, S, 53011, 9, 20);
+  k.add(sec(4), a);
+  k.add(sec(4) + ms(1), b);
+  k.add(sec(20), b);
+  k.add(sec(40), b);
+  k.add(sec(45), err(a));
+  // L6: a fragmented datagram (coverage 0) and its reply; a fragmented one without checksum
+  {
+    auto f = fragments(lite(C, S, 53012, 7, 1200), 0x5001, {600});
+    k.add(sec(5), f[1]);
+    k.add(sec(5) + ms(1), f[0]);
+    k.add(sec(5) + ms(2), lite(S, C, 7, 53012, 10));
+    auto g = fragments(lite(C, S, 53013, 7, 1200, 0, 0), 0x5002, {600});
+    k.add(sec(6), g[0]);
+    k.add(sec(6) + ms(1), g[1]);
+  }
+  return k;
+}
+
 }  // namespace oracle_synth
 
 #include "synth_fuzz.hpp"
@@ -702,10 +773,11 @@ namespace oracle_synth {
 inline const std::map<std::string, std::function<capture()>>& all() {
   static const std::map<std::string, std::function<capture()>> m = {
       {"tcp-edge", tcp_edge}, {"tcp-timers", tcp_timers}, {"misc-edge", misc_edge}, {"unack", unack},
-      {"frag-edge", frag_edge}, {"sctp-edge", sctp_edge},
+      {"frag-edge", frag_edge}, {"sctp-edge", sctp_edge}, {"udplite-edge", udplite_edge},
       {"fuzz-directed", fuzz_directed}, {"fuzz-rst", fuzz_rst}, {"fuzz-icmp", fuzz_icmp}, {"fuzz-1", fuzz_1}, {"fuzz-2", fuzz_2}, {"fuzz-3", fuzz_3}, {"fuzz-4", fuzz_4},
       {"fuzz-5", fuzz_5}, {"fuzz-6", fuzz_6}, {"fuzz-7", fuzz_7}, {"fuzz-8", fuzz_8},
-      {"fuzz-9", fuzz_9}, {"fuzz-10", fuzz_10}};
+      {"fuzz-9", fuzz_9}, {"fuzz-10", fuzz_10}, {"fuzz-11", fuzz_11}, {"fuzz-12", fuzz_12},
+      {"fuzz-13", fuzz_13}, {"fuzz-14", fuzz_14}};
   return m;
 }
 

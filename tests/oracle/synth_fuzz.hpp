@@ -23,6 +23,13 @@
 // rule). Conversations use distinct client ports, so they never share a conntrack entry.
 // Run with --client-net 192.0.2.0/24 --server-net 198.51.100.0/24 (routers' ICMP errors and
 // server-initiated reopens keep their side).
+//
+// Profile 2 (fuzz-5 ... fuzz-10) adds tuple reuse, IP options, odd headers (see world::v2);
+// profile 3 (fuzz-11 ... fuzz-14) adds TCP/UDP/SCTP packets sent as IPv4 fragments
+// (fragment_plan: tiny first fragments, both orders, duplicates inside a run, overlaps, zero-length
+// and unaligned fragments, missing ones), SCTP associations and GRE flows with ICMP errors; its
+// runs need --checksum 0 (ct-oracle fixes a TCP checksum only in the first fragment). Profiles 1
+// and 2 draw exactly as before, so their captures keep the sha256 their expectations pin.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -93,18 +100,107 @@ inline bytes with_ip_options(const bytes& p, std::size_t n) {
   return q;
 }
 
+/// Source / destination address of an IPv4 packet.
+inline std::uint32_t rd_addr(const bytes& p, std::size_t at) {
+  return std::uint32_t{p[at]} << 24 | std::uint32_t{p[at + 1]} << 16 | std::uint32_t{p[at + 2]} << 8 | p[at + 3];
+}
+inline std::uint32_t rd_src(const bytes& p) { return rd_addr(p, 12); }
+inline std::uint32_t rd_dst(const bytes& p) { return rd_addr(p, 16); }
+
+/// One IPv4 fragment of `pkt` (20-byte header) holding payload bytes [a, b), MF set when `more`.
+inline bytes fragment_of(const bytes& pkt, std::size_t a, std::size_t b, bool more) {
+  bytes f(pkt.begin(), pkt.begin() + 20);
+  f.insert(f.end(), pkt.begin() + 20 + static_cast<long>(a), pkt.begin() + 20 + static_cast<long>(b));
+  put16(f, 2, static_cast<std::uint16_t>(f.size()));
+  put16(f, 6, static_cast<std::uint16_t>((more ? 0x2000 : 0) | (a / 8)));
+  put16(f, 10, 0);
+  put16(f, 10, csum(f, 0, 20));
+  return f;
+}
+
+/** Profile 3: a packet as IPv4 fragments, in the order and with the defect drawn: in order,
+ *  reversed, shuffled, an exact duplicate, a duplicate contained in what came before (in order:
+ *  one fragment run, IPFRAG_DUP), a fragment overlapping two others, one fragment missing, a
+ *  zero-length middle fragment, or a middle fragment 1-7 bytes longer than the gap to the next
+ *  (ip_frag_queue trims it to a multiple of 8). A quarter of the first fragments end inside the
+ *  L4 header (8 or 16 bytes). */
+inline std::vector<bytes> fragment_plan(rng& r, const bytes& q) {
+  const std::size_t n = q.size() - 20;
+  std::vector<std::size_t> at = {0};
+  std::size_t first = r.pct(25) ? static_cast<std::size_t>(8 * r.range(1, 2)) : 8 * static_cast<std::size_t>(r.range(1, static_cast<std::int64_t>((n - 1) / 8)));
+  for (std::size_t c = std::min(first, 8 * ((n - 1) / 8)); c < n && at.size() < 5;
+       c += 8 * static_cast<std::size_t>(r.range(1, std::max<std::int64_t>(1, static_cast<std::int64_t>(n / 16)))))
+    at.push_back(c);
+  at.push_back(n);
+  std::vector<bytes> f;
+  for (std::size_t i = 0; i + 1 < at.size(); ++i) f.push_back(fragment_of(q, at[i], at[i + 1], i + 2 < at.size()));
+  const std::size_t k = f.size();
+  auto any = [&](std::size_t m) { return static_cast<std::size_t>(r.range(0, static_cast<std::int64_t>(m) - 1)); };
+  const int x = static_cast<int>(r.range(0, 99));
+  if (x < 35) return f;
+  if (x < 50) return std::vector<bytes>(f.rbegin(), f.rend());
+  if (x < 60) {
+    for (std::size_t i = k - 1; i > 0; --i) std::swap(f[i], f[static_cast<std::size_t>(r.range(0, static_cast<std::int64_t>(i)))]);
+    return f;
+  }
+  if (x < 68) {
+    const std::size_t i = any(k);
+    bytes d = f[i];
+    f.insert(f.begin() + static_cast<long>(any(k + 1)), d);
+    return f;
+  }
+  if (x < 78 && k > 2) {  // a piece of the in-order run [0, at[j]) sent before fragment j
+    const std::size_t j = 1 + any(k - 1);
+    const std::size_t a = 8 * static_cast<std::size_t>(r.range(0, static_cast<std::int64_t>(at[j] / 8) - 1));
+    const std::size_t b = a + 8 * static_cast<std::size_t>(r.range(1, static_cast<std::int64_t>((at[j] - a) / 8)));
+    f.insert(f.begin() + static_cast<long>(j), fragment_of(q, a, b, true));
+    return f;
+  }
+  if (x < 85 && k > 1) {  // overlapping a fragment boundary
+    const std::size_t j = 1 + any(k - 1);
+    const std::size_t a = at[j] - 8, b = std::min(at[j] + 8, n);
+    f.insert(f.begin() + static_cast<long>(any(k + 1)), fragment_of(q, a, b, b < n));
+    return f;
+  }
+  if (x < 93) {
+    f.erase(f.begin() + static_cast<long>(any(k)));
+    return f;
+  }
+  if (x < 96 && k > 1) {  // zero-length fragment
+    f.insert(f.begin() + static_cast<long>(any(k + 1)), fragment_of(q, at[1], at[1], true));
+    return f;
+  }
+  if (k > 1) {  // a middle fragment running 1-7 bytes into the next
+    const std::size_t j = any(k - 1);
+    f[j] = fragment_of(q, at[j], std::min(at[j + 1] + static_cast<std::size_t>(r.range(1, 7)), n), true);
+  }
+  return f;
+}
+
 struct world {
   capture& k;
   rng& r;
   bool v2 = false;  ///< fuzz profile 2 (fuzz-5...): more variation; profile 1 draws stay as they were
+  bool v3 = false;  ///< fuzz profile 3 (fuzz-11...): profile 2 plus fragmented TCP/UDP/SCTP, SCTP, GRE
   std::uint16_t next_port = 10000;
   std::uint16_t next_id = 1;
   std::uint16_t ipid = 1;
+  std::uint32_t next_gre = 0;
   void add(std::int64_t t, const bytes& ip) {
     if (!v2) return k.add(t, with_id(ip, ipid++));
     bytes q = with_id(ip, ipid++);
+    if (v3 && q.size() >= 36 && fragmented(q[9])) {
+      for (const bytes& f : fragment_plan(r, q)) k.add(t, f, true);
+      return;
+    }
     if (r.pct(8)) q = with_ip_options(q, r.pct(50) ? 4 : 8);
     k.add(t, q, true);
+  }
+  /// Profile 3: whether this TCP (7 %), UDP (5 %) or SCTP (8 %) packet goes out in fragments.
+  bool fragmented(std::uint8_t proto) {
+    if (proto == 6) return r.pct(7);
+    if (proto == 17) return r.pct(5);
+    return proto == 132 && r.pct(8);
   }
   std::uint32_t client() { return ip4("192.0.2.10") + static_cast<std::uint32_t>(r.range(0, 30)); }
   std::uint32_t server() { return ip4("198.51.100.20") + static_cast<std::uint32_t>(r.range(0, 30)); }
@@ -671,16 +767,198 @@ inline void odd_conversation(world& w, std::int64_t t0) {
   if (r.pct(50)) w.add(ck.step(), udp(C, Sv, cp, 53, fill(5, 'z')));
 }
 
+/// Profile 3: an SCTP association (INIT / INIT ACK / COOKIE ECHO / COOKIE ACK, mid-stream
+/// starts, DATA / SACK / HEARTBEAT / ERROR, wrong tags, restarts, ABORT, SHUTDOWN) and maybe an
+/// ICMP error quoting it.
+struct sctp_conv {
+  world& w;
+  rng& r;
+  timeline& ck;
+  std::uint32_t C, S;
+  std::uint16_t cp, sp;
+  std::uint32_t tag[2] = {0, 0};  ///< initiate tags: [0] the client's (carried s2c), [1] the server's
+  std::uint32_t tsn[2] = {0, 0};
+  bytes last;  ///< the last packet sent (quoted by an ICMP error)
+
+  std::uint32_t vt(bool c2s) const { return c2s ? tag[1] : tag[0]; }
+  std::uint32_t new_tag() { return r.u32() | 1; }
+  void send(bool c2s, std::uint32_t vtag, const bytes& chunks) {
+    last = c2s ? sctp(C, S, cp, sp, vtag, chunks) : sctp(S, C, sp, cp, vtag, chunks);
+    w.add(ck.step(), last);
+  }
+  bytes data(bool c2s) {
+    std::size_t len = static_cast<std::size_t>(r.pct(15) ? r.range(600, 1400) : r.range(1, 200));
+    return data_chunk(tsn[c2s ? 0 : 1]++, fill(len, c2s ? 'c' : 's'));
+  }
+  bytes sack(bool c2s) { return sack_chunk(tsn[c2s ? 1 : 0] - 1); }
+  static bytes cat(bytes a, const bytes& b) { a.insert(a.end(), b.begin(), b.end()); return a; }
+  bytes hb() { bytes v{0, 1, 0, 12}; app32(v, r.u32()); app32(v, r.u32()); return v; }
+
+  /// INIT from `c2s`'s side, INIT ACK, COOKIE ECHO, COOKIE ACK; false when it ended.
+  bool handshake(bool c2s) {
+    const int a = c2s ? 0 : 1, b = 1 - a;
+    tag[a] = new_tag();
+    tsn[a] = r.u32();
+    send(c2s, 0, init_chunk(1, tag[a], tsn[a]));
+    if (r.pct(15)) { ck.maybe_gap(); send(c2s, 0, init_chunk(1, tag[a], tsn[a])); }
+    if (r.pct(6)) { if (r.pct(50)) { ck.maybe_gap(30); send(c2s, 0, init_chunk(1, tag[a], tsn[a])); } return false; }
+    if (r.pct(5)) {  // refused: ABORT with the INIT's tag, or with the T bit and tag 0
+      if (r.pct(60)) send(!c2s, tag[a], chunk(6, {})); else send(!c2s, 0, chunk(6, {}, 1));
+      if (r.pct(40)) { ck.maybe_gap(); send(c2s, 0, init_chunk(1, tag[a], tsn[a])); }
+      return false;
+    }
+    ck.maybe_gap(-5);
+    tag[b] = new_tag();
+    tsn[b] = r.u32();
+    send(!c2s, tag[a], init_chunk(2, tag[b], tsn[b]));
+    if (r.pct(5)) { tag[b] = new_tag(); send(!c2s, tag[a], init_chunk(2, tag[b], tsn[b])); }
+    ck.maybe_gap(-5);
+    const bytes cookie = chunk(10, fill(static_cast<std::size_t>(r.range(8, 64)), 'k'));
+    send(c2s, tag[b], r.pct(20) ? cat(cookie, data(c2s)) : cookie);
+    if (r.pct(10)) send(c2s, tag[b], cookie);  // COOKIE ECHO retransmitted
+    if (r.pct(92)) send(!c2s, tag[a], r.pct(15) ? cat(chunk(11, {}), sack(!c2s)) : chunk(11, {}));
+    return true;
+  }
+  void midstream() {
+    tag[0] = new_tag(); tag[1] = new_tag();
+    tsn[0] = r.u32(); tsn[1] = r.u32();
+    const bool who = r.pct(70);
+    const int x = static_cast<int>(r.range(0, 3));
+    if (x == 0) send(who, vt(who), data(who));
+    else if (x == 1) send(who, vt(who), sack(who));
+    else if (x == 2) send(who, vt(who), chunk(4, hb()));
+    else send(who, vt(who), chunk(7, bytes{0, 0, 0, 1}));
+    if (r.pct(70)) send(!who, vt(!who), x == 2 ? chunk(5, hb()) : sack(!who));
+  }
+  void event() {
+    const bool d = r.pct(55);
+    const int x = static_cast<int>(r.range(0, 99));
+    if (x < 35) { send(d, vt(d), data(d)); if (r.pct(80)) send(!d, vt(!d), sack(!d)); }
+    else if (x < 43) { bytes b = data(d); b = cat(b, data(d)); send(d, vt(d), r.pct(50) ? cat(sack(d), b) : b); }
+    else if (x < 53) { const bytes h = hb(); send(d, vt(d), chunk(4, h)); if (r.pct(80)) send(!d, vt(!d), chunk(5, h)); }
+    else if (x < 57) { const bytes h = hb(); send(d, new_tag(), chunk(4, h)); if (r.pct(60)) send(!d, vt(!d), chunk(5, h)); }
+    else if (x < 63) send(d, r.pct(50) ? new_tag() : 0, data(d));
+    else if (x < 66) send(d, vt(d), chunk(9, bytes{0, 1, 0, 4}));
+    else if (x < 71) {  // restart: a new INIT on the same ports (vtag 0), maybe answered
+      tag[0] = new_tag();
+      send(true, 0, init_chunk(1, tag[0], tsn[0]));
+      if (r.pct(60)) { send(false, tag[0], init_chunk(2, tag[1], tsn[1])); send(true, tag[1], chunk(10, fill(16, 'k'))); send(false, tag[0], chunk(11, {})); }
+    } else if (x < 75) {  // ABORT, then the other side goes on (or not)
+      if (r.pct(70)) send(d, vt(d), chunk(6, {})); else send(d, vt(!d), chunk(6, {}, 1));
+      if (r.pct(50)) send(!d, vt(!d), data(!d));
+    } else if (x < 78) send(d, vt(d), chunk(10, fill(16, 'k')));  // COOKIE ECHO in ESTABLISHED
+    else if (x < 81) send(d, vt(d), r.pct(50) ? bytes{} : bytes{0, 3, 0, 0});  // no chunk / zero-length chunk
+    else if (x < 84) send(d, vt(d), cat(chunk(7, bytes{0, 0, 0, 1}), data(d)));  // SHUTDOWN bundled
+    else ck.maybe_gap(60);
+  }
+  void close() {
+    const bool d = r.pct(60);
+    const int x = static_cast<int>(r.range(0, 99));
+    if (x < 50) {
+      bytes cum;
+      app32(cum, tsn[d ? 1 : 0] - 1);
+      send(d, vt(d), chunk(7, cum));
+      if (r.pct(10)) { ck.maybe_gap(); send(d, vt(d), chunk(7, cum)); }
+      if (r.pct(90)) {
+        send(!d, vt(!d), chunk(8, {}));
+        if (r.pct(85)) { if (r.pct(85)) send(d, vt(d), chunk(14, {})); else send(d, vt(!d), chunk(14, {}, 1)); }
+      }
+    } else if (x < 65) {
+      if (r.pct(70)) send(d, vt(d), chunk(6, {})); else send(d, vt(!d), chunk(6, {}, 1));
+    }
+    if (r.pct(20)) { ck.maybe_gap(40); const bool e = r.pct(50); send(e, vt(e), r.pct(70) ? data(e) : chunk(4, hb())); }
+  }
+};
+
+inline void sctp_conversation(world& w, std::int64_t t0) {
+  rng& r = w.r;
+  timeline ck(r, t0, 10);
+  ck.burst_max = ms(50);
+  static const std::vector<std::uint16_t> sps = {3868, 2905, 36412, 9899, 5060};
+  sctp_conv cv{w, r, ck, w.client(), w.server(), w.next_port++, r.pick(sps), {0, 0}, {0, 0}, {}};
+  const int m = static_cast<int>(r.range(0, 99));
+  bool open = true;
+  if (m < 80) open = cv.handshake(true);
+  else if (m < 88) open = cv.handshake(false);
+  else cv.midstream();
+  if (open) {
+    for (int i = static_cast<int>(r.range(1, 10)); i > 0; --i) {
+      ck.maybe_gap(-6);
+      cv.event();
+    }
+    cv.close();
+  }
+  if (r.pct(12)) {  // an ICMP error quoting the last packet, to its sender (mostly)
+    ck.maybe_gap(20);
+    const bytes& q = cv.last;
+    const bool from_client = rd_src(q) == cv.C;
+    const std::uint32_t from = r.pct(50) ? rd_dst(q) : (from_client ? w.router_s() : w.router_c());
+    const std::uint32_t to = r.pct(85) ? rd_src(q) : (from_client ? w.client() : w.server());
+    w.add(ck.step(), icmp(from, to, 3, r.pct(50) ? 3 : 2, 0, head(q, 28 + static_cast<std::size_t>(r.range(0, 20)))));
+  }
+}
+
+/// Profile 3: a GRE version 0 flow between an address pair of its own (conntrack keys GRE v0 on
+/// the addresses only), with or without key / sequence number, one way or both, idle gaps, and
+/// ICMP errors quoting it (from the peer or a router).
+inline void gre_conversation(world& w, std::int64_t t0) {
+  rng& r = w.r;
+  timeline ck(r, t0, 25);
+  ck.burst_max = ms(50);
+  const std::uint32_t g = w.next_gre++;
+  const std::uint32_t C = ip4("192.0.2.64") + g % 64, S = ip4("198.51.100.64") + (g / 64) % 64;
+  const int mode = static_cast<int>(r.range(0, 2));  // 0: no key, 1: key, 2: key and sequence
+  const std::uint32_t key[2] = {r.u32(), r.pct(70) ? r.u32() : 0};
+  std::uint32_t seq[2] = {0, 0};
+  auto pkt = [&](bool c2s) {
+    bytes h{static_cast<std::uint8_t>(mode == 0 ? 0 : mode == 1 ? 0x20 : 0x30), 0, 0x08, 0x00};
+    if (mode > 0) app32(h, key[c2s ? 0 : 1]);
+    if (mode > 1) app32(h, seq[c2s ? 0 : 1]++);
+    const bytes in = udp(ip4("10.200.0.1"), ip4("10.200.0.2"), 4000, 5000, fill(static_cast<std::size_t>(r.range(0, 300)), 'g'));
+    h.insert(h.end(), in.begin(), in.end());
+    return c2s ? ipv4(C, S, 47, h) : ipv4(S, C, 47, h);
+  };
+  auto error = [&](const bytes& q, bool c2s) {
+    const std::uint32_t from = r.pct(50) ? (c2s ? S : C) : (c2s ? w.router_s() : w.router_c());
+    const std::uint32_t to = r.pct(90) ? (c2s ? C : S) : (c2s ? w.client() : w.server());
+    static const std::vector<std::pair<int, int>> tc = {{3, 3}, {3, 2}, {3, 1}, {11, 0}, {3, 4}};
+    const auto [ty, co] = r.pick(tc);
+    w.add(ck.step(), icmp(from, to, static_cast<std::uint8_t>(ty), static_cast<std::uint8_t>(co), 0,
+                          head(q, 24 + static_cast<std::size_t>(r.range(0, 24)))));
+  };
+  const bool replies = r.pct(65), server_first = r.pct(10);
+  bytes lastq[2];
+  for (int i = static_cast<int>(r.range(1, 8)); i > 0; --i) {
+    if (ck.maybe_gap()) { if (r.pct(30)) { const bool d = r.pct(60); error(pkt(d), d); } }
+    const bool first = !server_first;
+    lastq[first ? 0 : 1] = pkt(first);
+    w.add(ck.step(), lastq[first ? 0 : 1]);
+    if (replies && r.pct(75)) { lastq[first ? 1 : 0] = pkt(!first); w.add(ck.step(), lastq[first ? 1 : 0]); }
+  }
+  if (r.pct(50)) {
+    ck.maybe_gap(50);
+    const bool d = lastq[1].empty() || r.pct(60);
+    error(d ? lastq[0].empty() ? pkt(true) : lastq[0] : lastq[1], d);
+  }
+}
+
 /// One fuzz capture: `n` conversations starting within `span_s` capture seconds.
-inline capture make(std::uint64_t seed, int n, int span_s, bool v2 = false) {
+/// `profile`: 1, 2 (v2) or 3 (v2 + fragmented TCP/UDP/SCTP packets, SCTP and GRE conversations).
+inline capture make(std::uint64_t seed, int n, int span_s, bool v2 = false, int profile = 0) {
   capture k;
   rng r(seed);
   world w{k, r};
-  w.v2 = v2;
+  w.v2 = v2 || profile == 3;
+  w.v3 = profile == 3;
+  v2 = w.v2;
   std::vector<tcp_record> ended;
   for (int i = 0; i < n; ++i) {
     std::int64_t t0 = r.range(0, sec(span_s));
     int x = static_cast<int>(r.range(0, 99));
+    if (w.v3) {  // profile 3: 50 % TCP, then UDP, ICMP, odd, UDP/ICMP fragments, SCTP, GRE
+      if (x >= 72) { if (x < 87) sctp_conversation(w, t0); else gre_conversation(w, t0); continue; }
+      if (x >= 50) x = x < 60 ? 70 : x < 67 ? 85 : x < 69 ? 97 : 99;
+    }
     if (v2 && x < 70 && !ended.empty() && r.pct(15)) {  // the tuple of an earlier TCP conversation
       std::size_t j = static_cast<std::size_t>(r.range(0, static_cast<std::int64_t>(ended.size()) - 1));
       if (ended[j].gaps <= 4) {
@@ -899,5 +1177,9 @@ inline capture fuzz_7() { return fuzz::make(7, 400, 300, true); }
 inline capture fuzz_8() { return fuzz::make(8, 400, 300, true); }
 inline capture fuzz_9() { return fuzz::make(9, 500, 300, true); }
 inline capture fuzz_10() { return fuzz::make(10, 500, 300, true); }
+inline capture fuzz_11() { return fuzz::make(11, 450, 300, true, 3); }
+inline capture fuzz_12() { return fuzz::make(12, 450, 300, true, 3); }
+inline capture fuzz_13() { return fuzz::make(13, 450, 300, true, 3); }
+inline capture fuzz_14() { return fuzz::make(14, 450, 300, true, 3); }
 
 }  // namespace oracle_synth

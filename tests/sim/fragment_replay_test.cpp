@@ -20,6 +20,7 @@
 
 using namespace sessim;
 namespace os = oracle_synth;
+using bytes = os::bytes;
 
 namespace {
 
@@ -49,15 +50,19 @@ struct rows_sink : replay_sink {
   }
 };
 
+/// Writes capture `k` to a temporary file.
+std::filesystem::path write_capture(const os::capture& k) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("sessim-frag-" + std::to_string(::getpid()) + ".pcap");
+  const auto b = k.pcap();
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<long>(b.size()));
+  return path;
+}
+
 /// Replays capture `k` through one `linux` device with settings `sets`.
 rows_sink replay_capture(const os::capture& k, std::vector<std::pair<const char*, const char*>> sets,
                          run_summary* summary = nullptr) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("sessim-frag-" + std::to_string(::getpid()) + ".pcap");
-  {
-    const auto b = k.pcap();
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<long>(b.size()));
-  }
+  const auto path = write_capture(k);
   device_config cfg = find_preset("linux").make();
   for (auto& [key, v] : sets) apply_setting(cfg, key, v);
   rows_sink sink;
@@ -192,6 +197,92 @@ TEST(fragment_replay, duplicate_and_overlapping_fragments) {
   EXPECT_EQ(r.of(6), "drop ip-fragment-orphan");
   EXPECT_EQ(r.of(7), "drop ip-fragment-orphan");
   EXPECT_EQ(r.of(8), "drop ip-fragment-orphan");
+}
+
+// D11: inet_frag_queue_insert() drops a fragment lying inside one run of queued fragments (runs:
+// fragments that arrived in order, end to start) alone (IPFRAG_DUP); one spanning two runs is an
+// overlap and discards the datagram. ip_frag_queue() discards it on a zero-length fragment and
+// cuts a non-last fragment down to a multiple of 8 bytes (so one running 4 bytes into the next
+// does not overlap it).
+TEST(fragment_replay, fragment_runs_zero_length_and_unaligned_ends) {
+  namespace fz = os::fuzz;
+  os::capture k;
+  k.add(0, os::udp(C, S, 54020, 53, os::fill(20, 'q')));                       // 1
+  const auto a = fz::with_id(os::udp(S, C, 53, 54020, os::fill(1400, 'a')), 0x2101);
+  k.add(os::ms(10), fz::fragment_of(a, 0, 512, true));                          // 2
+  k.add(os::ms(11), fz::fragment_of(a, 512, 1024, true));                       // 3 (one run: 0-1024)
+  k.add(os::ms(12), fz::fragment_of(a, 256, 768, true));                        // 4 inside the run: dup
+  k.add(os::ms(13), fz::fragment_of(a, 1024, 1408, false));                     // 5 complete
+  const auto b = fz::with_id(os::udp(S, C, 53, 54020, os::fill(1400, 'b')), 0x2102);
+  k.add(os::ms(20), fz::fragment_of(b, 1024, 1408, false));                     // 6
+  k.add(os::ms(21), fz::fragment_of(b, 512, 1024, true));                       // 7 (two runs)
+  k.add(os::ms(22), fz::fragment_of(b, 768, 1032, true));                       // 8 spans both: discard
+  k.add(os::ms(23), fz::fragment_of(b, 0, 512, true));                          // 9 a new queue
+  const auto c = fz::with_id(os::udp(S, C, 53, 54020, os::fill(1400, 'c')), 0x2103);
+  k.add(os::ms(30), fz::fragment_of(c, 0, 512, true));                          // 10
+  k.add(os::ms(31), fz::fragment_of(c, 512, 512, true));                        // 11 zero length: discard
+  k.add(os::ms(32), fz::fragment_of(c, 512, 1408, false));                      // 12 a new queue
+  const auto d = fz::with_id(os::udp(S, C, 53, 54020, os::fill(1400, 'd')), 0x2104);
+  k.add(os::ms(40), fz::fragment_of(d, 0, 516, true));                          // 13 cut to 512
+  k.add(os::ms(41), fz::fragment_of(d, 512, 1408, false));                      // 14 complete
+  rows_sink r = replay_capture(k, {});
+  EXPECT_EQ(r.of(2), "forward established");
+  EXPECT_EQ(r.of(3), "forward fragment");
+  EXPECT_EQ(r.of(4), "drop ip-fragment-orphan");
+  EXPECT_EQ(r.of(5), "forward fragment");
+  for (std::uint64_t f : {6, 7, 8, 9, 10, 11, 12}) EXPECT_EQ(r.of(f), "drop ip-fragment-orphan") << f;
+  EXPECT_EQ(r.of(13), "forward established");
+  EXPECT_EQ(r.of(14), "forward fragment");
+}
+
+// D12: conntrack looks at the L4 header after nf_defrag, so a first fragment that ends inside the
+// TCP header (or inside its options, or the SCTP common header) is no error: the decoder keeps
+// the fragments' bytes and decodes the reassembled header at the completing fragment.
+TEST(fragment_replay, header_split_across_fragments) {
+  namespace fz = os::fuzz;
+  os::capture k;
+  const bytes mss_ws = {2, 4, 5, 0xb4, 1, 3, 3, 7};
+  const auto syn = fz::with_id(fz::tcp_o(C, S, 54030, 80, fz::S, 1000, 0, 64240, mss_ws, 0, 'x'), 0x3001);
+  k.add(0, fz::fragment_of(syn, 16, 28, false));                                // 1
+  k.add(os::ms(1), fz::fragment_of(syn, 8, 16, true));                          // 2
+  k.add(os::ms(2), fz::fragment_of(syn, 0, 8, true));                           // 3 completes
+  k.add(os::ms(3), os::tcp(S, C, 80, 54030, "SA", 5000, 1001, 65160));          // 4
+  k.add(os::ms(4), os::tcp(C, S, 54030, 80, "A", 1001, 5001, 502));             // 5
+  const auto data = fz::with_id(os::tcp(C, S, 54030, 80, "PA", 1001, 5001, 502, os::fill(100, 'd')), 0x3002);
+  k.add(os::ms(5), fz::fragment_of(data, 0, 16, true));                         // 6
+  k.add(os::ms(6), fz::fragment_of(data, 16, 120, false));                      // 7 completes
+  k.add(os::ms(7), os::tcp(S, C, 80, 54030, "A", 5001, 1101, 65160));           // 8
+  const auto init = fz::with_id(os::sctp(C, S, 53050, 3868, 0, os::init_chunk(1, 0x1234, 1)), 0x3003);
+  k.add(os::ms(10), fz::fragment_of(init, 16, 32, false));                      // 9
+  k.add(os::ms(11), fz::fragment_of(init, 0, 16, true));                        // 10 completes (half a chunk)
+  rows_sink r = replay_capture(k, {});
+  EXPECT_EQ(r.of(3), "forward new");
+  EXPECT_EQ(r.of(1), "forward fragment");
+  EXPECT_EQ(r.of(4), "forward established");
+  EXPECT_EQ(r.of(6), "forward established");
+  EXPECT_EQ(r.of(8), "forward established");
+  EXPECT_EQ(r.of(10), "forward new");
+  EXPECT_EQ(r.of(9), "forward fragment");
+  // the decoder's view of the completing fragments: the reassembled headers
+  const auto path = write_capture(k);
+  trace_reader reader(path.string());
+  packet_view p;
+  skip_reason why;
+  std::vector<packet_view> v;
+  while (reader.next(p, why)) v.push_back(p);
+  std::filesystem::remove(path);
+  ASSERT_EQ(v.size(), 10u);
+  EXPECT_EQ(v[2].reassembled, 1);
+  EXPECT_EQ(v[2].flags, fz::S);
+  EXPECT_EQ(v[2].key.sport, 54030);
+  ASSERT_EQ(v[2].opt_len, 8);
+  EXPECT_EQ(v[2].opts[7], 7);  // window scale 7, from the third fragment
+  EXPECT_EQ(v[6].reassembled, 1);
+  EXPECT_EQ(v[6].seq, 1001u);
+  EXPECT_EQ(v[9].reassembled, 1);
+  EXPECT_EQ(v[9].sctp_init_tag, 0x1234u);
+  EXPECT_FALSE(v[9].sctp_bad);  // not the first fragment's cut chunk
+  EXPECT_EQ(v[9].sctp_nchunks, 1);
 }
 
 TEST(fragment_replay, frag_timeout_keys) {

@@ -584,7 +584,10 @@ TEST(decode_frame, fragmented_icmp_echo_keeps_identifier) {
   EXPECT_EQ(rest.p.key.sport, 0x4242);
   EXPECT_EQ(rest.p.key.dport, 0x4242);
   EXPECT_EQ(rest.p.key.proto, 1);
-  EXPECT_EQ(rest.p.icmp_type, 0);
+  // the last fragment completes the datagram: its L4 fields are the reassembled datagram's
+  EXPECT_EQ(rest.p.reassembled, 1);
+  EXPECT_EQ(rest.p.icmp_type, 8);
+  EXPECT_EQ(rest.p.l4_len, 100u);
 }
 
 TEST(fragment_cache, fifo_eviction) {
@@ -717,6 +720,29 @@ TEST(decode_frame, udp_length_field_checked_like_udp_error) {
   // Checked against the IP length, not the captured bytes: a snapped datagram is fine.
   const bytes big = ipv4(17, a_ip, b_ip, udp(1, 2, bytes(200, 'x')));
   EXPECT_EQ(run(linktype::raw, big, 60).why, skip_reason::none);
+}
+
+TEST(decode_frame, udplite_checked_like_udplite_error) {
+  // nf_conntrack_proto_udp.c udplite_error(): the length field is the checksum coverage (0: the
+  // whole datagram; else 8..length), and a zero checksum is "checksum missing". Ports are keyed.
+  auto lite = [](std::uint16_t cov, std::uint16_t check) {
+    bytes u = udp(52001, 7, bytes(10, 'm'));  // 18 bytes
+    put16(u, 4, cov);
+    put16(u, 6, check);
+    return u;
+  };
+  for (bool v6 : {false, true}) {
+    auto frame = [&](const bytes& l4) { return v6 ? ipv6(136, 1, 2, l4) : ipv4(136, a_ip, b_ip, l4); };
+    const auto ok = run(linktype::raw, frame(lite(0, 0x1234)));
+    EXPECT_EQ(ok.why, skip_reason::none) << v6;
+    EXPECT_EQ(ok.p.key.sport, 52001) << v6;
+    EXPECT_EQ(ok.p.key.dport, 7) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(8, 0x1234))).why, skip_reason::none) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(18, 0x1234))).why, skip_reason::none) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(19, 0x1234))).why, skip_reason::bad_l4) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(4, 0x1234))).why, skip_reason::bad_l4) << v6;
+    EXPECT_EQ(run(linktype::raw, frame(lite(0, 0))).why, skip_reason::bad_l4) << v6;
+  }
 }
 
 TEST(decode_frame, icmpv6_echo_and_error) {

@@ -65,6 +65,9 @@ struct packet_view {
   std::uint32_t frag_offset = 0;  ///< fragment: where its data starts in the datagram's fragmentable part
   std::uint32_t frag_end = 0;     ///< fragment: where its data ends (offset + data bytes)
   bool frag_more = false;      ///< fragment: more-fragments flag (false on the last fragment)
+  /// IPv4 fragment completing its datagram: 1 its L4 fields (key ports, TCP, UDP, ICMP, SCTP) are
+  /// the reassembled datagram's, 2 the reassembled datagram's L4 header is malformed; else 0
+  std::uint8_t reassembled = 0;
   std::uint16_t udp_len = 0;   ///< UDP length field
   std::uint8_t tos = 0;        ///< IPv4 TOS / IPv6 traffic class
   std::uint8_t ttl = 0;        ///< IPv4 TTL / IPv6 hop limit
@@ -102,5 +105,35 @@ struct packet_view {
   bool is_icmp() const { return key.proto == 1 || key.proto == 58; }
   bool has(std::uint8_t f) const { return (flags & f) != 0; }
 };
+
+/// Copies the L4 header fields of `src` (protocol, ports, UDP length, TCP, ICMP, SCTP) into
+/// `dst`, which keeps its frame, addresses, lengths and fragment fields.
+inline void copy_l4_header(packet_view& dst, const packet_view& src) {
+  dst.key.proto = src.key.proto;
+  dst.key.sport = src.key.sport;
+  dst.key.dport = src.key.dport;
+  dst.udp_len = src.udp_len;
+  dst.seq = src.seq;
+  dst.ack = src.ack;
+  dst.win = src.win;
+  dst.flags = src.flags;
+  dst.doff = src.doff;
+  dst.opt_len = src.opt_len;
+  dst.opts = src.opts;
+  dst.icmp_type = src.icmp_type;
+  dst.icmp_code = src.icmp_code;
+  dst.icmp_error = src.icmp_error;
+  dst.has_inner = src.has_inner;
+  dst.inner = src.inner;
+  dst.inner_icmp_type = src.inner_icmp_type;
+  dst.inner_icmp_code = src.inner_icmp_code;
+  dst.sctp_vtag = src.sctp_vtag;
+  dst.sctp_init_tag = src.sctp_init_tag;
+  dst.sctp_chunk_map = src.sctp_chunk_map;
+  dst.sctp_nchunks = src.sctp_nchunks;
+  dst.sctp_bad = src.sctp_bad;
+  dst.sctp_chunks = src.sctp_chunks;
+  dst.sctp_chunk_flags = src.sctp_chunk_flags;
+}
 
 }  // namespace sessim

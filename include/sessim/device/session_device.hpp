@@ -534,12 +534,21 @@ class session_device {
       slot = timeout_slot::udp_unreplied;
     } else if (p.is_icmp()) {
       slot = timeout_slot::icmp;
+    } else if (gre_tracked(p)) {
+      slot = timeout_slot::gre_unreplied;
+    } else if (udplite_tracked(p)) {
+      slot = timeout_slot::udp_unreplied;
     }
     refresh(s, slot, now);
     d.why = reason::new_session;
     set_tracked(d, s);
     return d;
   }
+
+  /// GRE tracked with conntrack's GRE timeouts (gre.track).
+  bool gre_tracked(const packet_view& p) const { return p.key.proto == 47 && cfg_.gre_tracking; }
+  /// UDP-Lite tracked with the UDP timeouts (udplite.track).
+  bool udplite_tracked(const packet_view& p) const { return p.key.proto == 136 && cfg_.udplite_tracking; }
 
   template <class F>
   decision existing(session& s, int dir, const packet_view& p, sim_time now, F& on_end) {
@@ -594,6 +603,14 @@ class session_device {
       }
     } else if (p.is_icmp()) {
       slot = timeout_slot::icmp;
+    } else if (gre_tracked(p) || udplite_tracked(p)) {
+      // nf_conntrack_gre_packet / nf_conntrack_udplite_packet: once a reply was seen (before this
+      // packet), the stream timeout and ASSURED (UDP-Lite has no 2 s rule)
+      const bool gre = p.key.proto == 47;
+      const bool replied = s.status & tcp::status::seen_reply;
+      slot = gre ? (replied ? timeout_slot::gre_stream : timeout_slot::gre_unreplied)
+                 : (replied ? timeout_slot::udp_stream : timeout_slot::udp_unreplied);
+      if (replied) s.status |= tcp::status::assured;
     }
     refresh(s, slot, now);
     if (dir == 1) s.status |= tcp::status::seen_reply;

@@ -42,6 +42,8 @@ enum class timeout_slot : std::uint8_t {
   sctp_shutdown_recd,
   sctp_shutdown_ack_sent,
   sctp_heartbeat_sent,
+  gre_unreplied,      ///< GRE slots (gre.track = 1): nf_conntrack_gre_timeout / _timeout_stream
+  gre_stream,
   count_
 };
 inline constexpr std::size_t timeout_slot_count = static_cast<std::size_t>(timeout_slot::count_);
@@ -54,13 +56,14 @@ inline constexpr std::string_view timeout_key(timeout_slot s) {
       "tcp.syn_sent2", "tcp.max_retrans", "tcp.unacknowledged", "udp.timeout",
       "udp.stream",    "icmp.timeout",    "generic.timeout", "sctp.closed",
       "sctp.cookie_wait", "sctp.cookie_echoed", "sctp.established", "sctp.shutdown_sent",
-      "sctp.shutdown_recd", "sctp.shutdown_ack_sent", "sctp.heartbeat_sent"};
+      "sctp.shutdown_recd", "sctp.shutdown_ack_sent", "sctp.heartbeat_sent", "gre.timeout",
+      "gre.stream"};
   return names[static_cast<std::size_t>(s)];
 }
 
-/// Default timeouts: 0 (each preset sets its own) except the SCTP slots, which every preset
-/// inherits from Linux (nf_conntrack_proto_sctp.c sctp_timeouts[]): they only matter with
-/// sctp.track = 1.
+/// Default timeouts: 0 (each preset sets its own) except the SCTP and GRE slots, which every
+/// preset inherits from Linux (nf_conntrack_proto_sctp.c sctp_timeouts[], nf_conntrack_proto_gre.c
+/// gre_timeouts[]): they only matter with sctp.track = 1 / gre.track = 1.
 inline std::array<sim_time, timeout_slot_count> default_timeouts() {
   std::array<sim_time, timeout_slot_count> t{};
   auto set = [&](timeout_slot s, double v) { t[static_cast<std::size_t>(s)] = seconds(v); };
@@ -72,6 +75,8 @@ inline std::array<sim_time, timeout_slot_count> default_timeouts() {
   set(timeout_slot::sctp_shutdown_recd, 3);
   set(timeout_slot::sctp_shutdown_ack_sent, 3);
   set(timeout_slot::sctp_heartbeat_sent, 30);
+  set(timeout_slot::gre_unreplied, 30);
+  set(timeout_slot::gre_stream, 180);
   return t;
 }
 
@@ -111,6 +116,8 @@ struct device_config {
   sim_time frag_timeout = seconds(30);     ///< ip.frag_timeout: IPv4 reassembly timeout (Linux ipfrag_time)
   sim_time frag6_timeout = seconds(60);    ///< ip.frag6_timeout: IPv6 reassembly timeout (nf_conntrack_frag6_timeout)
   bool sctp_tracking = false;              ///< sctp.track: conntrack's SCTP state machine (else SCTP is generic)
+  bool udplite_tracking = false;           ///< udplite.track: UDP-Lite uses udp.timeout / udp.stream (else generic)
+  bool gre_tracking = false;               ///< gre.track: conntrack's GRE timeouts (gre.timeout / gre.stream; else GRE is generic)
   bool icmp_code_in_key = false;           ///< icmp.code_in_key: the ICMP code is part of a query's key (conntrack's tuple)
   tcp_model model = tcp_model::conntrack;
 
@@ -246,12 +253,19 @@ inline const std::vector<config_key>& config_keys() {
                          &device_config::frag_timeout));
     k.push_back(frag_key("ip.frag6_timeout", "seconds an incomplete fragmented IPv6 datagram is held before its fragments are dropped",
                          &device_config::frag6_timeout));
-    k.push_back({"sctp.track", "1: track SCTP with conntrack's state machine and verification tags (sctp.* timeouts); 0: SCTP is a generic protocol",
-                 [](device_config& c, std::string_view v) { c.sctp_tracking = detail::parse_bool("sctp.track", v); },
-                 [](const device_config& c) { return std::string(c.sctp_tracking ? "1" : "0"); }});
-    k.push_back({"icmp.code_in_key", "1: an ICMP query's code is part of its session key, as in conntrack's ICMP tuple (a reply or a quoted query with another code matches no session); 0: type and identifier only",
-                 [](device_config& c, std::string_view v) { c.icmp_code_in_key = detail::parse_bool("icmp.code_in_key", v); },
-                 [](const device_config& c) { return std::string(c.icmp_code_in_key ? "1" : "0"); }});
+    auto bool_key = [](std::string_view name, std::string_view help, bool device_config::*field) {
+      return config_key{name, help,
+                        [name, field](device_config& c, std::string_view v) { c.*field = detail::parse_bool(name, v); },
+                        [field](const device_config& c) { return std::string(c.*field ? "1" : "0"); }};
+    };
+    k.push_back(bool_key("sctp.track", "1: track SCTP with conntrack's state machine and verification tags (sctp.* timeouts); 0: SCTP is a generic protocol",
+                         &device_config::sctp_tracking));
+    k.push_back(bool_key("udplite.track", "1: UDP-Lite uses the UDP timeouts as nf_conntrack_udplite_packet does (udp.timeout until a reply was seen, then udp.stream and ASSURED, no 2 s rule); 0: UDP-Lite is a generic protocol",
+                         &device_config::udplite_tracking));
+    k.push_back(bool_key("gre.track", "1: GRE uses conntrack's GRE timeouts (gre.timeout until a reply was seen, then gre.stream, ASSURED); 0: GRE is a generic protocol",
+                         &device_config::gre_tracking));
+    k.push_back(bool_key("icmp.code_in_key", "1: an ICMP query's code is part of its session key, as in conntrack's ICMP tuple (a reply or a quoted query with another code matches no session); 0: type and identifier only",
+                         &device_config::icmp_code_in_key));
     return k;
   }();
   return keys;

@@ -26,6 +26,7 @@
 #include "sessim/report/connection_log.hpp"
 #include "sessim/report/summary.hpp"
 #include "sessim/sim/event_queue.hpp"
+#include "sessim/core/frag_queue.hpp"
 #include "sessim/sim/topology.hpp"
 
 namespace sessim {
@@ -687,31 +688,28 @@ class replay {
     return v6 ? c.frag6_timeout : c.frag_timeout;
   }
 
-  /** Queues fragment p as ip_frag_queue / nf_ct_frag6_queue do: an exact duplicate is dropped;
-   *  an overlap, or an end that contradicts the last fragment, discards the whole datagram. When
-   *  the datagram is complete it is judged at p's time. */
+  /** Queues fragment p as ip_frag_queue / nf_ct_frag6_queue do. A last fragment whose end
+   *  contradicts what was seen, a non-last one beyond a known end, a zero-length one, or one
+   *  that overlaps without lying inside one run of what is queued discards the whole datagram; one
+   *  that lies inside a run (inet_frag_queue_insert's IPFRAG_DUP) is dropped alone. A non-last
+   *  fragment whose end is not a multiple of 8 is cut down to one (IPv6: discards the datagram).
+   *  When the datagram is complete it is judged at p's time. */
   void hold_fragment(const packet_view& p) {
     auto it = held_.begin();
     while (it != held_.end() && !same_datagram(it->frags.front(), p)) ++it;
     if (it == held_.end()) {
       const sim_time deadline = p.ts + frag_timeout(p.key.src.v6);
-      held_.push_back(held_datagram{deadline, 0, 0, 0, {}});
+      held_.push_back(held_datagram{deadline, {}, {}});
       if (deadline < held_deadline_) held_deadline_ = deadline;
       it = held_.end() - 1;
     }
     held_datagram& g = *it;
-    bool dup = false, bad = false;
-    for (const auto& f : g.frags) {
-      if (f.frag_offset == p.frag_offset && f.frag_end == p.frag_end) dup = true;
-      else if (p.frag_offset < f.frag_end && f.frag_offset < p.frag_end) bad = true;
-    }
-    if (!p.frag_more) bad = bad || (g.total != 0 && p.frag_end != g.total) || p.frag_end < g.max_end;
-    else bad = bad || (g.total != 0 && p.frag_end > g.total);
-    if (dup && !bad) {
+    const frag_insert r = g.q.insert(p.frag_offset, p.frag_end, p.frag_more, p.key.src.v6);
+    if (r == frag_insert::dup) {
       skipped(p, skip_reason::ip_fragment);
       return;
     }
-    if (bad) {
+    if (r == frag_insert::discard) {
       std::vector<packet_view> frags = std::move(g.frags);
       held_.erase(it);
       for (const auto& f : frags) skipped(f, skip_reason::ip_fragment);
@@ -720,11 +718,8 @@ class replay {
     }
     sink_->on_held(p);
     g.frags.push_back(p);
-    g.have += p.frag_end - p.frag_offset;
-    if (p.frag_end > g.max_end) g.max_end = p.frag_end;
-    if (!p.frag_more) g.total = p.frag_end;
-    if (g.total == 0 || g.have != g.total) return;
-    const std::uint32_t total = g.total;
+    if (!g.q.complete()) return;
+    const std::uint32_t total = g.q.len;
     std::vector<packet_view> frags = std::move(g.frags);
     held_.erase(it);
     judge_datagram(frags, total, p.ts);
@@ -744,8 +739,11 @@ class replay {
     packet_view r = frags[first];
     const std::uint32_t l4_start = r.frag_end - r.l4_len;  // IPv6: extension headers after the fragment header
     r.l4_len = total - l4_start;
+    const packet_view& last = frags.back();  // the completing fragment: the decoder reassembled it
+    if (last.reassembled == 1) copy_l4_header(r, last);
     // udp_error() / tcp_error() on the reassembled datagram.
-    if ((r.is_udp() && (r.udp_len < 8 || r.udp_len > r.l4_len)) || (r.is_tcp() && r.doff > r.l4_len)) {
+    if (last.reassembled == 2 || (r.is_udp() && (r.udp_len < 8 || r.udp_len > r.l4_len)) ||
+        (r.is_tcp() && r.doff > r.l4_len)) {
       skipped(frags[first], skip_reason::bad_l4);
       for (std::size_t i = 0; i < frags.size(); ++i)
         if (i != first) skipped(frags[i], skip_reason::bad_l4);
@@ -1082,9 +1080,7 @@ class replay {
   /// A fragmented datagram being reassembled.
   struct held_datagram {
     sim_time deadline = 0;     ///< first fragment's arrival + reassembly timeout
-    std::uint32_t have = 0;    ///< data bytes held (fragments never overlap)
-    std::uint32_t total = 0;   ///< datagram length, once its last fragment is in (0: not yet)
-    std::uint32_t max_end = 0; ///< largest fragment end seen
+    frag_queue q;              ///< what ip_frag_queue knows of it
     std::vector<packet_view> frags;  ///< in arrival order
   };
   std::vector<held_datagram> held_;  ///< datagrams waiting for fragments, oldest first

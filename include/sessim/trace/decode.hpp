@@ -2,6 +2,7 @@
 /// decode_frame: turns one captured link-layer frame into a packet_view (or a skip_reason).
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "sessim/core/flow_key.hpp"
 #include "sessim/core/packet.hpp"
@@ -53,7 +54,7 @@ inline constexpr bool ipv6_generic_ext(std::uint8_t nh) {
 
 /// Protocols whose key needs the L4 header (ports or ICMP identifier).
 inline constexpr bool has_ports(std::uint8_t proto) {
-  return proto == 6 || proto == 17 || proto == 1 || proto == 58 || proto == 132;
+  return proto == 6 || proto == 17 || proto == 1 || proto == 58 || proto == 132 || proto == 136;
 }
 
 /// SCTP chunk types that can change conntrack's SCTP state (sctp_new_state()).
@@ -99,6 +100,7 @@ inline bool quoted_ports(std::uint8_t proto, const std::uint8_t* p, std::uint32_
     case 6:
     case 17:
     case 132:
+    case 136:
       if (n < 4) return false;
       sport = rd16(p);
       dport = rd16(p + 2);
@@ -213,9 +215,11 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
   }
 
   std::uint16_t hdr_len = 0;
+  // An IPv4 first fragment may end inside the L4 header: the header is decoded after reassembly.
+  const skip_reason short_hdr = fi.more && !fi.v6 ? skip_reason::ip_fragment : skip_reason::bad_l4;
   switch (proto) {
     case 6: {
-      if (l4_len < 20) return skip_reason::bad_l4;
+      if (l4_len < 20) return short_hdr;
       if (cap < 20) return skip_reason::truncated_l4;
       const std::uint8_t doff = static_cast<std::uint8_t>((l4[12] >> 4) * 4);
       if (doff < 20) return skip_reason::bad_l4;
@@ -235,7 +239,7 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
       break;
     }
     case 17:
-      if (l4_len < 8) return skip_reason::bad_l4;
+      if (l4_len < 8) return short_hdr;
       if (cap < 8) return skip_reason::truncated_l4;
       // udp_error(): a length field below the header or beyond the datagram is invalid. A
       // fragment is checked against the whole datagram, when it is reassembled.
@@ -245,8 +249,18 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
       out.key.dport = rd16(l4 + 2);
       hdr_len = 8;
       break;
+    case 136:  // UDP-Lite, udplite_error(): checksum coverage 0 (all) or 8..length, a non-zero checksum
+      if (l4_len < 8) return short_hdr;
+      if (cap < 8) return skip_reason::truncated_l4;
+      out.udp_len = rd16(l4 + 4);
+      if (!fi.fragment && ((out.udp_len != 0 && (out.udp_len < 8 || out.udp_len > l4_len)) || rd16(l4 + 6) == 0))
+        return skip_reason::bad_l4;
+      out.key.sport = rd16(l4);
+      out.key.dport = rd16(l4 + 2);
+      hdr_len = 8;
+      break;
     case 132:
-      if (l4_len < 12) return skip_reason::bad_l4;  // sctp_error(): short packet
+      if (l4_len < 12) return short_hdr;  // sctp_error(): short packet
       if (cap < 12) return skip_reason::truncated_l4;
       out.key.sport = rd16(l4);
       out.key.dport = rd16(l4 + 2);
@@ -256,7 +270,7 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
       break;
     case 1:
     case 58: {
-      if (l4_len < 8) return skip_reason::bad_l4;
+      if (l4_len < 8) return short_hdr;
       if (cap < 8) return skip_reason::truncated_l4;
       out.icmp_type = l4[0];
       out.icmp_code = l4[1];
@@ -283,6 +297,22 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
                           static_cast<std::uint16_t>(fi.l4_start + hdr_len)});
   }
   return skip_reason::none;
+}
+
+/** The IPv4 fragment `out` completed its datagram, whose fragmentable part is `l4`: decodes the
+ *  reassembled datagram's L4 header (as conntrack sees it after nf_defrag) into out's L4 fields
+ *  (copy_l4_header) and sets out.reassembled. */
+inline void decode_reassembled(std::uint8_t proto, const std::vector<std::uint8_t>& l4, packet_view& out,
+                               fragment_cache& frags) {
+  packet_view w;
+  w.key = out.key;
+  const auto n = static_cast<std::uint32_t>(l4.size());
+  if (decode_l4(proto, l4.data(), n, n, frag_info{}, w, frags) != skip_reason::none) {
+    out.reassembled = 2;
+    return;
+  }
+  copy_l4_header(out, w);
+  out.reassembled = 1;
 }
 
 /// Decodes an IPv4 packet at p (cap captured bytes, wire bytes on the wire from here).
@@ -315,7 +345,11 @@ inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, std::ui
     fi.key = {out.key.src, out.key.dst, out.frag_id, proto, out.key.vlan};
   }
   const std::uint32_t end = std::min(cap, tot);
-  return decode_l4(proto, p + ihl, tot - ihl, end - ihl, fi, out, frags);
+  const skip_reason why = decode_l4(proto, p + ihl, tot - ihl, end - ihl, fi, out, frags);
+  if (fi.fragment && (why == skip_reason::none || why == skip_reason::ip_fragment))
+    if (const auto* whole = frags.reassembly().add(fi.key, fi.offset, tot - ihl, end - ihl, fi.more, p + ihl))
+      decode_reassembled(proto, *whole, out, frags);
+  return why;
 }
 
 /// Decodes an IPv6 packet at p, walking its extension headers.

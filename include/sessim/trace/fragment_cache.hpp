@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sessim/core/flow_key.hpp"
+#include "sessim/trace/reassembly_buffer.hpp"
 
 namespace sessim {
 
@@ -70,6 +71,9 @@ class fragment_cache {
     return it == index_.end() ? nullptr : &slots_[it->second].value;
   }
 
+  /// The bytes of IPv4 datagrams being reassembled (see decode_reassembled()).
+  reassembly_buffer<key_type>& reassembly() { return reasm_; }
+
   /// Number of datagrams remembered.
   std::size_t size() const { return index_.size(); }
   /// Maximum number of datagrams remembered.
@@ -101,6 +105,7 @@ class fragment_cache {
   };
   std::vector<slot> slots_;
   std::unordered_map<key_type, std::size_t, key_hash> index_;
+  reassembly_buffer<key_type> reasm_;
   std::size_t next_ = 0;
 };
 

@@ -5,7 +5,7 @@
 namespace sessim::presets {
 
 /// nf_conntrack defaults: Documentation/networking/nf_conntrack-sysctl.rst and
-/// net/netfilter/nf_conntrack_proto_{tcp,udp,icmp,generic}.c.
+/// net/netfilter/nf_conntrack_proto_{tcp,udp,icmp,sctp,gre,generic}.c.
 inline device_config make_linux() {
   device_config c;
   c.preset = "linux";
@@ -33,6 +33,8 @@ inline device_config make_linux() {
   c.table_full = table_full_policy::early_drop;
   c.udp_stream_after = seconds(2);
   c.sctp_tracking = true;                     // nf_conntrack_proto_sctp (sctp.* = its default timeouts)
+  c.udplite_tracking = true;                  // nf_conntrack_proto_udp.c (UDP-Lite: the UDP timeouts)
+  c.gre_tracking = true;                      // nf_conntrack_proto_gre (gre.* = its default timeouts)
   c.icmp_code_in_key = true;                  // icmp_pkt_to_tuple: type, code and id are the tuple
   return c;
 }
