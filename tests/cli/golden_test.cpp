@@ -67,6 +67,7 @@ INSTANTIATE_TEST_SUITE_P(
         golden_case{"udp.txt", "run traces/udp.pcap --all"},
         golden_case{"udp-verdicts.csv", "run traces/udp.pcap --cold-start @V"},
         golden_case{"icmp-verdicts.csv", "run traces/icmp.pcap --cold-start @V"},
+        golden_case{"icmp-cold.txt", "run traces/icmp.pcap --cold-start"},
         golden_case{"ipv6.txt", "run traces/ipv6.pcap --all"},
         golden_case{"fragments-verdicts.csv", "run traces/fragments.pcap --cold-start @V"},
         golden_case{"odd.txt", "run traces/odd.pcap --all"},
