@@ -293,8 +293,10 @@ class session_table {
     /// Drops stale entries (bounds memory by the live sessions, not by the trace).
     void compact(std::size_t slot) {
       std::size_t o = 0;
-      for (std::size_t j = front_; j < fifo_.size(); ++j)
+      for (std::size_t j = front_; j < fifo_.size(); ++j) {
+        if (j + 8 < fifo_.size()) __builtin_prefetch(fifo_[j + 8].s);  // the reads miss: overlap them
         if (current(fifo_[j].s, slot, fifo_[j].seq)) fifo_[o++] = fifo_[j];
+      }
       fifo_.resize(o);
       front_ = 0;
       std::size_t k = 0;

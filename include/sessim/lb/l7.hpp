@@ -186,9 +186,16 @@ inline l7_fields parse_tls(const std::uint8_t* p, std::size_t captured, std::siz
 inline l7_fields parse_payload(const std::uint8_t* p, std::size_t captured, std::size_t total) {
   if (total == 0) return {};
   if (captured == 0) { l7_fields f; f.status = l7_status::cut; return f; }
-  if (p[0] == 0x16 && (captured < 2 || p[1] == 0x03)) return parse_tls(p, captured, total);
-  if (looks_http(p, captured)) return parse_http(p, captured, total);
-  return {};
+  switch (p[0]) {  // one test for the usual payload, which is neither
+    case 0x16:
+      if (captured < 2 || p[1] == 0x03) return parse_tls(p, captured, total);
+      return {};
+    case 'G': case 'P': case 'H': case 'D': case 'O': case 'C': case 'T':  // the methods' first letters
+      if (looks_http(p, captured)) return parse_http(p, captured, total);
+      return {};
+    default:
+      return {};
+  }
 }
 
 }  // namespace sessim::lb

@@ -86,10 +86,10 @@ class threaded_source {
  private:
   static constexpr std::uint64_t batch = 32;        ///< frames per publication of the tail
   static constexpr std::uint64_t wake_batch = 256;  ///< frames per wake-up of a waiting consumer
-  struct slot {
-    packet_view p;
-    skip_reason why = skip_reason::none;
+  struct alignas(64) slot {  // why and h first: the replay reads them ahead, on the packet's first line
     std::size_t h = 0;
+    skip_reason why = skip_reason::none;
+    packet_view p;
   };
 
   void produce() {
