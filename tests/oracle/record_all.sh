@@ -211,4 +211,11 @@ run synth-grev1-l1        synth:gre-v1 --loose 1 --speedup 1 $N
 # ---- more speedup 1 runs with short timeouts (the 2 s UDP stream rule and the kernel's 4 ms tick
 # in capture time)
 run ftpbig-e30-sp1-l0     $S/zeek-ftp-bigtransfer.pcap --established 30 --loose 0 --speedup 1
+run irc-e60-o20-sp1-l1    $S/arkime-irc-idle.pcap --established 60 --other 20 --loose 1 --speedup 1
+run synth-fuzz2-e30-o20-us50-sp1-l1 synth:fuzz-2 --established 30 --other 20 --udp-stream 50 --loose 1 --speedup 1 --max-wall 1100 $N
+run ppp4k-e30-o10-sp1-l1  $S/ppp-4k-http-requests-client-only.pcap --established 30 --other 10 --loose 1 --speedup 1
+# ---- fuzz profile 4 (UDP-Lite flows, GRE version 1; --checksum 0 as profile 3)
+run synth-fuzz17-gre3-l1  synth:fuzz-17 --loose 1 --speedup 10 $G $N --checksum 0
+run synth-fuzz18-e30-o20-gre3-l0 synth:fuzz-18 --established 30 --other 20 --loose 0 --speedup 10 $G $N --checksum 0
+run synth-fuzz17-e60-o10-l0 synth:fuzz-17 --established 60 --other 10 --loose 0 --speedup 10 $N --checksum 0
 exit $rc
