@@ -218,4 +218,5 @@ run ppp4k-e30-o10-sp1-l1  $S/ppp-4k-http-requests-client-only.pcap --established
 run synth-fuzz17-gre3-l1  synth:fuzz-17 --loose 1 --speedup 10 $G $N --checksum 0
 run synth-fuzz18-e30-o20-gre3-l0 synth:fuzz-18 --established 30 --other 20 --loose 0 --speedup 10 $G $N --checksum 0
 run synth-fuzz17-e60-o10-l0 synth:fuzz-17 --established 60 --other 10 --loose 0 --speedup 10 $N --checksum 0
+run synth-fuzz11-nrs-l1   synth:fuzz-11 --loose 1 --speedup 10 --new-requires-syn $N --checksum 0
 exit $rc
