@@ -1,6 +1,6 @@
 #!/bin/bash
 # Re-records every kernel expectation in tests/oracle/expected/ (needs root, the ct-oracle tool
-# and its packages; see tests/oracle/README.md). One ct-oracle run at a time; ~85 min in total.
+# and its packages; see tests/oracle/README.md). One ct-oracle run at a time; ~2 h in total.
 #   sudo tests/oracle/record_all.sh [NAME-GLOB]
 # KERNEL_CACHE=DIR keeps each kernel result as DIR/NAME.json and reuses it when present (to
 # re-derive the CSVs, e.g. after a format change, without re-running the kernel).
