@@ -330,6 +330,9 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
   // `threaded`: read and decode on a second thread (as `sessim run` does; for a lone replay).
   auto source_run = [&](auto&& fn, bool threaded = false) {
     trace_reader reader(opt.run.trace);
+    // one decoder for every lane: the base settings' reassembly timeout (a sweep of
+    // ip.frag_timeout itself decodes as the base does)
+    if (!base.devices.empty()) reader.set_frag_timeout(base.devices.front().config.frag_timeout);
     if (ka.enabled()) {
       keepalive_source<trace_reader> src(reader, ka);
       fn(src);

@@ -25,6 +25,14 @@ packet_view gre(const ip_addr& src, const ip_addr& dst, double t, std::uint8_t p
   return p;
 }
 
+/// A version 1 (PPTP) GRE packet carrying PPP (kind 1) or another protocol (kind 2).
+packet_view gre1(const ip_addr& src, const ip_addr& dst, double t, std::uint16_t call, std::uint8_t kind = 1) {
+  packet_view p = gre(src, dst, t);
+  p.gre.kind = kind;
+  p.gre.call = call;
+  return p;
+}
+
 /// A destination unreachable from a router to the quoted packet's source.
 packet_view error_about(const packet_view& q, double t) {
   packet_view p;
@@ -37,6 +45,7 @@ packet_view error_about(const packet_view& q, double t) {
   p.icmp_error = true;
   p.has_inner = true;
   p.inner = q.key;
+  p.inner_gre = q.gre;
   p.l4_len = 8 + 28;
   p.ip_len = 20 + p.l4_len;
   return p;
@@ -70,6 +79,40 @@ TEST(gre_tracking, unreplied_flow_lives_gre_timeout) {
   EXPECT_EQ(d.slot, timeout_slot::gre_unreplied);
   EXPECT_TRUE(f.related(g, 29.5));
   EXPECT_FALSE(f.related(g, 30.5));
+}
+
+// gre_pkt_to_tuple(): version 1 carrying PPP is keyed by the call id (destination key; the
+// source key is 0 without the PPTP helper's keymap), so a call's two directions with non-zero
+// call ids are two unreplied entries, and two calls on one address pair two entries; version 1
+// carrying another protocol has no tuple (INVALID, also when an ICMP error quotes it).
+TEST(gre_tracking, version_1_keyed_by_call_id) {
+  fixture f(true);
+  const packet_view c2s = gre1(C, S, 0, 0x1111), s2c = gre1(S, C, 0.01, 0x2222);
+  EXPECT_EQ(f.feed(c2s).why, reason::new_session);
+  EXPECT_EQ(f.feed(s2c).why, reason::new_session);  // not the reply of c2s
+  const decision again = f.feed(gre1(C, S, 0.02, 0x1111));
+  EXPECT_EQ(again.why, reason::established);
+  EXPECT_EQ(again.slot, timeout_slot::gre_unreplied);  // never replied: 30 s, not 180 s
+  EXPECT_TRUE(f.related(c2s, 20));
+  EXPECT_FALSE(f.related(c2s, 45));
+  // call ids 0 both ways: one entry, replied
+  const ip_addr C2 = ip_addr::v4(0xc0000241);
+  f.feed(gre1(C2, S, 1, 0));
+  EXPECT_EQ(f.feed(gre1(S, C2, 1.01, 0)).dir, 1);
+  EXPECT_EQ(f.feed(gre1(C2, S, 1.02, 0)).slot, timeout_slot::gre_stream);
+  // two calls on one address pair
+  const ip_addr C4 = ip_addr::v4(0xc0000242);
+  const packet_view a = gre1(C4, S, 3, 0x5001), b = gre1(C4, S, 25, 0x5002);
+  f.feed(a);
+  f.feed(b);
+  EXPECT_FALSE(f.related(a, 40));
+  EXPECT_TRUE(f.related(b, 40.01));
+  // not PPP: no tuple
+  const packet_view x = gre1(ip_addr::v4(0xc0000243), S, 2, 0x3333, 2);
+  const decision dx = f.feed(x);
+  EXPECT_EQ(dx.v, verdict::drop);
+  EXPECT_EQ(dx.why, reason::invalid_new);
+  EXPECT_FALSE(f.related(x, 2.01));
 }
 
 TEST(gre_tracking, generic_when_off) {

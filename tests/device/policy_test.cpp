@@ -61,6 +61,45 @@ TEST(policy, syn_only_creation_like_pf_flags_S_SA) {
   EXPECT_EQ(feed(d, c2.syn(1)).why, reason::new_session);
 }
 
+// nftables "ct state new tcp flags & (fin|syn|rst|ack) != syn drop" (ct-oracle --new-requires-syn):
+// conntrack calls every packet in the original direction NEW until a reply was seen, so a client
+// RST after an unanswered SYN is dropped by the rule (conntrack has already killed the entry);
+// pf's flags S/SA (scope create) only filters the packet that creates the state.
+TEST(policy, syn_only_unreplied_filters_ct_state_new_like_nftables) {
+  {
+    tcp_conv c;
+    session_device d("fw", cfg({{"policy.syn_only", "1"}}));
+    EXPECT_EQ(feed(d, c.syn(0)).v, verdict::forward);
+    EXPECT_EQ(feed(d, c.syn(1)).v, verdict::forward);  // retransmitted SYN: NEW, a bare SYN
+    const decision r = feed(d, c.pkt(false, tcp_flags::rst, 0, 2));
+    EXPECT_EQ(r.v, verdict::drop);
+    EXPECT_EQ(r.why, reason::no_session);
+    EXPECT_EQ(d.sessions(), 0u);  // killed by conntrack (RST before any reply) all the same
+    EXPECT_EQ(d.stats().killed, 1u);
+  }
+  {
+    tcp_conv c(1, 2, 40100);  // replied: ESTABLISHED, not filtered
+    session_device d("fw", cfg({{"policy.syn_only", "1"}}));
+    feed(d, c.syn(0));
+    EXPECT_EQ(feed(d, c.synack(0.1)).v, verdict::forward);
+    EXPECT_EQ(feed(d, c.ack(false, 0.2)).v, verdict::forward);
+    EXPECT_EQ(feed(d, c.data(false, 10, 0.3)).v, verdict::forward);
+    EXPECT_EQ(feed(d, c.rst(false, 0.4)).v, verdict::forward);
+  }
+  {
+    tcp_conv c(1, 2, 40200);  // scope create (pf): the state exists, the RST passes
+    session_device d("fw", cfg({{"policy.syn_only", "1"}, {"policy.syn_only_scope", "create"}}));
+    feed(d, c.syn(0));
+    EXPECT_EQ(feed(d, c.pkt(false, tcp_flags::rst, 0, 1)).v, verdict::forward);
+  }
+  {
+    tcp_conv c(1, 2, 40300);  // without policy.syn_only the scope changes nothing
+    session_device d("fw", cfg({}));
+    feed(d, c.syn(0));
+    EXPECT_EQ(feed(d, c.pkt(false, tcp_flags::rst, 0, 1)).v, verdict::forward);
+  }
+}
+
 TEST(policy, rst_on_expiry_injects_rsts_with_tracked_sequence_numbers) {
   tcp_conv c(1000, 5000);
   session_device d("fw", cfg({{"policy.rst_on_expiry", "1"}, {"tcp.established", "60"}}));

@@ -92,6 +92,8 @@ def oracle_args(a):
     for kv in a.timeout:
         out += ["--timeout", kv]
     out += ["--loose", str(a.loose), "--liberal", str(a.liberal), "--speedup", fmt_num(a.speedup)]
+    if a.new_requires_syn:
+        out += ["--new-requires-syn"]
     if a.checksum is not None:
         out += ["--checksum", str(a.checksum)]
     for kv in a.sysctl:
@@ -126,6 +128,9 @@ def sessim_settings(kres, speedup, sysctls=()):
     sets.append("udp.stream_after=%s" % fmt_num(2 * speedup))
     sets.append("tcp.loose=%d" % s["loose"])
     sets.append("tcp.be_liberal=%d" % s["be_liberal"])
+    if s.get("new_requires_syn"):
+        # ct-oracle's "ct state new tcp flags & (fin|syn|rst|ack) != syn drop"
+        sets.append("policy.syn_only=1")
     # Kernel timers ct-oracle does not scale: the SCTP and GRE timeouts (their kernel defaults,
     # or --sysctl nf_conntrack_{sctp,gre}_timeout_X=N, kernel seconds) and the IPv4 reassembly
     # timeout (ipfrag_time, 30 s) last F times longer in capture time.
@@ -339,7 +344,7 @@ def fragment_frames(path):
     return out
 
 
-def reassembled_fragments(frags):
+def reassembled_fragments(frags, times=None, timeout=None):
     """Frames that the kernel reassembled into a datagram, replaying ip_frag_queue()'s rules on the
     capture's fragments in order: a fragment inside one run of queued fragments is dropped alone
     (inet_frag_queue_insert's IPFRAG_DUP); an overlap, a zero-length fragment or a contradicting
@@ -347,11 +352,17 @@ def reassembled_fragments(frags):
     because ct-oracle cannot see which fragments of a forwarded datagram left: the kernel coalesces
     the datagram and cuts it anew on the way out (at the largest fragment's size), so most of them
     leave with other bytes than they came with and ct-oracle reports them LOST, like the fragments
-    the kernel dropped."""
+    the kernel dropped. With `times` (capture timestamps, frame i at times[i-1]) and `timeout`
+    (ipfrag_time in capture seconds), a queue is dropped `timeout` after its first fragment (the
+    kernel's timer fires up to one timer-wheel granule, 2.048 s at HZ=250, later: keep fragments
+    of one datagram out of that window)."""
     queues, done = {}, set()
     for idx in sorted(frags):
         key, start, end, more = frags[idx]
-        q = queues.setdefault(key, {"runs": [], "len": 0, "last": False, "meat": 0, "first": False, "frames": []})
+        if times and timeout and key in queues and times[idx - 1] - queues[key]["t0"] >= timeout:
+            del queues[key]
+        q = queues.setdefault(key, {"runs": [], "len": 0, "last": False, "meat": 0, "first": False, "frames": [],
+                                    "t0": times[idx - 1] if times else 0})
         if not more:
             bad = end < q["len"] or (q["last"] and end != q["len"])
             q["last"], q["len"] = True, end
@@ -389,7 +400,7 @@ def reassembled_fragments(frags):
     return done
 
 
-def fix_duplicates(kpk, frags=None):
+def fix_duplicates(kpk, frags=None, times=None, frag_timeout=None):
     """ct-oracle matches egress frames to sent frames by packet bytes, first in first out. When
     byte-identical packets get different verdicts (say the first is INVALID and dropped, its copy
     later forwarded), the egress copy is credited to the first one: FORWARDED with ctstate
@@ -398,7 +409,7 @@ def fix_duplicates(kpk, frags=None):
     defrag discarded (dropped) or a fragment of a forwarded datagram that left cut differently
     (forwarded; see reassembled_fragments)."""
     frags = frags or {}
-    reassembled = reassembled_fragments(frags)
+    reassembled = reassembled_fragments(frags, times, frag_timeout)
     for k in kpk:
         st = k.get("ctstate")
         if k["verdict"] == "FORWARDED" and st == "INVALID":
@@ -451,6 +462,9 @@ def main():
     ap.add_argument("--loose", type=int, default=1, choices=(0, 1))
     ap.add_argument("--liberal", type=int, default=0, choices=(0, 1))
     ap.add_argument("--speedup", type=float, default=1.0)
+    ap.add_argument("--new-requires-syn", action="store_true",
+                    help="ct-oracle's extra rule: drop ct state NEW TCP packets that are not a plain SYN "
+                         "(sessim: policy.syn_only=1)")
     ap.add_argument("--checksum", type=int, choices=(0, 1),
                     help="nf_conntrack_checksum (kernel only; 0 for fragmented captures: ct-oracle "
                          "rewrites a TCP checksum only when it lies in the first fragment)")
@@ -483,12 +497,15 @@ def main():
         with open(a.kernel_json) as f:
             kres = json.load(f)
         ks = kres["settings"]
-        if abs(float(ks["speedup"]) - a.speedup) > 1e-9 or ks["loose"] != a.loose or ks["be_liberal"] != a.liberal:
-            sys.exit("--kernel-json was recorded with speedup=%s loose=%s liberal=%s; pass the same options"
-                     % (ks["speedup"], ks["loose"], ks["be_liberal"]))
+        if (abs(float(ks["speedup"]) - a.speedup) > 1e-9 or ks["loose"] != a.loose or ks["be_liberal"] != a.liberal
+                or bool(ks.get("new_requires_syn")) != a.new_requires_syn):
+            sys.exit("--kernel-json was recorded with speedup=%s loose=%s liberal=%s new_requires_syn=%s; pass the "
+                     "same options" % (ks["speedup"], ks["loose"], ks["be_liberal"], bool(ks.get("new_requires_syn"))))
     else:
         kres = run_kernel(a, capture)
-    fix_duplicates(kres["packets"], fragment_frames(capture))
+    # ipfrag_time (30 s of kernel time) is not scaled by --speedup
+    fix_duplicates(kres["packets"], fragment_frames(capture), read_frames(capture),
+                   30 * float(kres["settings"]["speedup"]))
     fix_rewritten(kres)
     skip_mismapped(kres["packets"], a.client_net, a.server_net)
     speedup = float(kres["settings"]["speedup"])

@@ -88,9 +88,11 @@ struct probe : replay_observer {
     if (e.orig.proto == 6) s += std::string("/") + tcp::ct_state_name(e.tcp_state);
     ends[e.orig] = s;
   }
-  /// The device's key (linux: the ICMP code is part of a query's key, icmp.code_in_key).
+  /// The device's key (linux: the ICMP code is part of a query's key, icmp.code_in_key; GRE
+  /// version 1 is keyed by its call id, gre.track).
   static flow_key key_of(session_device& dev, const packet_view& q) {
     flow_key x = tracking_key(q);
+    if (dev.cfg_.gre_tracking && q.key.proto == 47) session_device::fold_gre_v1(x, q.gre);
     const icmp_kind kind = classify_icmp(q);
     if (dev.cfg_.icmp_code_in_key) {
       fold_icmp_code(x, kind, q.icmp_code);
@@ -173,6 +175,7 @@ int main(int argc, char** argv) {
   ropt.log.cold_start = true;
   ropt.observer = &pr;
   trace_reader reader(argv[1]);
+  reader.set_frag_timeout(cfg.frag_timeout);
   replay r({device_spec{"fw", cfg}}, ropt);
   replay_sink none;
   r.run(reader, none);

@@ -1,11 +1,12 @@
 #!/bin/bash
 # Re-records every kernel expectation in tests/oracle/expected/ (needs root, the ct-oracle tool
-# and its packages; see tests/oracle/README.md). One ct-oracle run at a time; ~85 min in total.
+# and its packages; see tests/oracle/README.md). One ct-oracle run at a time; ~2 h in total.
 #   sudo tests/oracle/record_all.sh [NAME-GLOB]
 # KERNEL_CACHE=DIR keeps each kernel result as DIR/NAME.json and reuses it when present (to
 # re-derive the CSVs, e.g. after a format change, without re-running the kernel).
 # Names: <capture>-<settings>: e=established, o=other (all other timeouts), u=udp, i=icmp,
-# l=loose, lib=be_liberal, def=kernel defaults; timeouts in capture seconds.
+# l=loose, lib=be_liberal, def=kernel defaults, nrs=--new-requires-syn (sessim: policy.syn_only=1),
+# sp1=--speedup 1 where the capture's other runs use 10; timeouts in capture seconds.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -183,4 +184,39 @@ run synth-fuzz14-lib1-gre3-l0 synth:fuzz-14 --loose 0 --liberal 1 --speedup 10 $
 # ---- speedup 1 (the 120 s threshold of nf_tcp_handle_invalid with a long established timeout)
 N="--client-net 192.0.2.0/24 --server-net 198.51.100.0/24"
 run synth-fuzz7-e600-sp1-l1   synth:fuzz-7 --established 600 --loose 1 --speedup 1 --max-wall 1100 $N
+# ---- --new-requires-syn: ct-oracle's "ct state new tcp flags & (fin|syn|rst|ack) != syn drop"
+# (sessim: policy.syn_only=1, scope unreplied in the linux preset)
+run rst-nrs-l1            $T/rst.pcap --loose 1 --speedup 1 --new-requires-syn
+run midstream-nrs-l1      $T/midstream.pcap --loose 1 --speedup 1 --new-requires-syn
+run portreuse-o20-nrs-l1  $T/port-reuse.pcap --other 20 --loose 1 --speedup 1 --new-requires-syn
+run missingsyn-nrs-l1     $S/zeek-tcp-missing-syn.pcap --loose 1 --speedup 1 --new-requires-syn
+run missingsyn-nrs-l0     $S/zeek-tcp-missing-syn.pcap --loose 0 --speedup 1 --new-requires-syn
+run wikipedia-nrs-l1      $S/zeek-wikipedia.pcap --loose 1 --speedup 1 --new-requires-syn
+run synscan-nrs-l1        $S/ndpi-synscan.pcap --loose 1 --speedup 1 --new-requires-syn
+run webex-nrs-l1          $S/ndpi-webex-halfclose-rst.pcap --loose 1 --speedup 1 --new-requires-syn
+run webex-e10-o10-nrs-l0  $S/ndpi-webex-halfclose-rst.pcap --established 10 --other 10 --loose 0 --speedup 1 --new-requires-syn
+run kakao-e5-o5-nrs-l1    $S/ndpi-kakaotalk-chat-sll.pcap --established 5 --other 5 --loose 1 --speedup 1 --new-requires-syn
+run synth-tcpedge-nrs-l1  synth:tcp-edge --loose 1 --speedup 1 --new-requires-syn
+run synth-tcpedge-nrs-l0  synth:tcp-edge --loose 0 --speedup 1 --new-requires-syn
+run synth-fuzzrst-nrs-l1  synth:fuzz-rst --loose 1 --speedup 1 --new-requires-syn $N
+run synth-fuzzdirected-nrs-l0 synth:fuzz-directed --loose 0 --speedup 1 --new-requires-syn $N
+run synth-fuzz5-nrs-l1    synth:fuzz-5 --loose 1 --speedup 10 --new-requires-syn $N
+run synth-fuzz9-e40-o30-nrs-l0 synth:fuzz-9 --established 40 --other 30 --loose 0 --speedup 10 --new-requires-syn $N
+run synth-nrsedge-l1      synth:nrs-edge --loose 1 --speedup 1 --new-requires-syn $N
+run synth-nrsedge-l0      synth:nrs-edge --loose 0 --speedup 1 --new-requires-syn $N
+run synth-nrsedge-plain-l1 synth:nrs-edge --loose 1 --speedup 1 $N
+# ---- IPv4 reassembly timeout (ipfrag_time 30 s, not scaled) and GRE version 1 (PPTP, no helper)
+run synth-fragtimeout-l1  synth:frag-timeout --loose 1 --speedup 1 --checksum 0 $N
+run synth-grev1-l1        synth:gre-v1 --loose 1 --speedup 1 $N
+# ---- more speedup 1 runs with short timeouts (the 2 s UDP stream rule and the kernel's 4 ms tick
+# in capture time)
+run ftpbig-e30-sp1-l0     $S/zeek-ftp-bigtransfer.pcap --established 30 --loose 0 --speedup 1
+run irc-e60-o20-sp1-l1    $S/arkime-irc-idle.pcap --established 60 --other 20 --loose 1 --speedup 1
+run synth-fuzz2-e30-o20-us50-sp1-l1 synth:fuzz-2 --established 30 --other 20 --udp-stream 50 --loose 1 --speedup 1 --max-wall 1100 $N
+run ppp4k-e30-o10-sp1-l1  $S/ppp-4k-http-requests-client-only.pcap --established 30 --other 10 --loose 1 --speedup 1
+# ---- fuzz profile 4 (UDP-Lite flows, GRE version 1; --checksum 0 as profile 3)
+run synth-fuzz17-gre3-l1  synth:fuzz-17 --loose 1 --speedup 10 $G $N --checksum 0
+run synth-fuzz18-e30-o20-gre3-l0 synth:fuzz-18 --established 30 --other 20 --loose 0 --speedup 10 $G $N --checksum 0
+run synth-fuzz17-e60-o10-l0 synth:fuzz-17 --established 60 --other 10 --loose 0 --speedup 10 $N --checksum 0
+run synth-fuzz11-nrs-l1   synth:fuzz-11 --loose 1 --speedup 10 --new-requires-syn $N --checksum 0
 exit $rc

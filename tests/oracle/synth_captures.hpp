@@ -613,6 +613,192 @@ inline capture frag_edge() {
   return k;
 }
 
+/// The IPv4 reassembly timeout (ipfrag_time, 30 s from the queue's first fragment, not
+/// refreshed by later ones; the kernel's timer fires up to 2.048 s late, one timer-wheel granule
+/// at HZ=250, so no gap lies between 30 and 32.1 s): fragments of one datagram 28-29 s apart
+/// (complete) and 33-40 s apart (the queue expired; a later fragment starts a new queue), a datagram completed by a copy of
+/// its expired first fragment, and a UDP and an ICMP datagram with the same IP id on the same
+/// address pair (two queues: the protocol is part of the key). Run at --speedup 1 with
+/// --checksum 0 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24.
+inline capture frag_timeout() {
+  capture k;
+  const std::uint32_t C = ip4("192.0.2.10"), S = ip4("198.51.100.20");
+  auto dgram = [&](std::uint16_t port, char c) { return udp(C, S, port, 7000, fill(1000, c)); };
+  // T1: first fragment at 0, last 29 s later: complete
+  auto t1 = fragments(dgram(55001, 'a'), 0x4001, {504});
+  k.add(0, t1[0]);
+  k.add(sec(29), t1[1]);
+  // T2: 33 s apart: the queue expired at 31 s; the last fragment starts a queue of its own
+  auto t2 = fragments(dgram(55002, 'b'), 0x4002, {504});
+  k.add(sec(1), t2[0]);
+  k.add(sec(34), t2[1]);
+  // T3 / T4: last fragment first, first fragment 28 s / 34 s later
+  auto t3 = fragments(dgram(55003, 'c'), 0x4003, {504});
+  k.add(sec(2), t3[1]);
+  k.add(sec(30), t3[0]);
+  auto t4 = fragments(dgram(55004, 'd'), 0x4004, {504});
+  k.add(sec(3), t4[1]);
+  k.add(sec(37), t4[0]);
+  // T5: three fragments 20 s apart: the timer runs from the first one (expired at 34 s)
+  auto t5 = fragments(dgram(55005, 'e'), 0x4005, {336, 672});
+  k.add(sec(4), t5[0]);
+  k.add(sec(24), t5[1]);
+  k.add(sec(44), t5[2]);
+  // T6: first fragment at 5 s, last at 40 s (expired), the first again at 45 s: a new queue
+  // (the last fragment and the copy) completes
+  auto t6 = fragments(dgram(55006, 'f'), 0x4006, {504});
+  k.add(sec(5), t6[0]);
+  k.add(sec(40), t6[1]);
+  k.add(sec(45), t6[0]);
+  // T7: a UDP and an ICMP echo datagram with the same IP id, interleaved
+  auto u7 = fragments(dgram(55007, 'g'), 0x4007, {504});
+  auto i7 = fragments(icmp(C, S, 8, 0, idseq(0x4007, 1), fill(1000, 'h')), 0x4007, {504});
+  k.add(sec(6), u7[0]);
+  k.add(sec(6) + ms(1), i7[0]);
+  k.add(sec(6) + ms(2), u7[1]);
+  k.add(sec(6) + ms(3), i7[1]);
+  k.add(sec(6) + ms(10), icmp(S, C, 0, 0, idseq(0x4007, 1), fill(8, 'h')));
+  // T8: an SCTP INIT whose first fragment holds 8 bytes (less than the common header): first
+  // fragment at 7 s, the rest at 40 s (33 s later: expired), the first again at 45 s
+  auto t8 = fragments(sctp(C, S, 55008, 3868, 0, init_chunk(1, 0x51510008, 1)), 0x4008, {8});
+  k.add(sec(7), t8[0]);
+  k.add(sec(40) + ms(5), t8[1]);
+  k.add(sec(45) + ms(5), t8[0]);
+  k.add(sec(45) + ms(6), sctp(S, C, 3868, 55008, 0x51510008, init_chunk(2, 0x61610008, 1)));
+  return k;
+}
+
+/// ct-oracle's --new-requires-syn rule ("ct state new tcp flags & (fin|syn|rst|ack) != syn drop"):
+/// conntrack calls every packet in the original direction NEW until a reply has been seen, so the
+/// rule also drops packets of an existing, unreplied entry (after conntrack tracked them). Run at
+/// --speedup 1, defaults, loose 0 and 1, with --new-requires-syn (--client-net 192.0.2.0/24
+/// --server-net 198.51.100.0/24).
+inline capture nrs_edge() {
+  capture k;
+  {  // N1: SYN, SYN again, client RST (kills the entry, dropped by the rule), SYN: a new entry
+    conn c(k, 47001);
+    c.c2s(0, "S"); c.c2s(ms(1), "S", {}, 1000);
+    c.c2s(ms(2), "R");
+    c.c2s(ms(3), "S", {}, 1000); c.s2c(ms(4), "SA"); c.c2s(ms(5), "A"); c.c2s(ms(6), "PA", fill(10, 'a'));
+  }
+  {  // N2: SYN, client RST+ACK with ack 0, the server's SYN/ACK (no entry: invalid new)
+    conn c(k, 47002);
+    c.c2s(ms(100), "S");
+    c.c2s(ms(101), "RA", {}, -1, 0);
+    c.s2c(ms(102), "SA");
+  }
+  {  // N3: SYN, client ACK and FIN in SYN_SENT (invalid anyway), ECN SYN, the handshake
+    conn c(k, 47003);
+    c.c2s(ms(200), "SEC");
+    c.c2s(ms(201), "A", {}, 1001, 7777);
+    c.c2s(ms(202), "FA", {}, 1001, 7777);
+    c.c2s(ms(203), "SEC", {}, 1000);
+    c.s2c(ms(204), "SAE"); c.c2s(ms(205), "A"); c.c2s(ms(206), "PA", fill(10, 'b')); c.s2c(ms(207), "A");
+  }
+  {  // N4: SYN with data, SYN+URG, SYN+PSH retransmitted; the server refuses (RST+ACK); the client
+     // SYN again (the entry is gone), the client's RST before any reply
+    conn c(k, 47004);
+    c.c2s(ms(300), "S", fill(20, 'c'), 1000);
+    c.c2s(ms(301), "SU", {}, 1000);
+    c.c2s(ms(302), "SP", {}, 1000);
+    c.s2c(ms(303), "RA", {}, 0, 1001);
+    c.c2s(ms(304), "S", {}, 2000);
+    c.c2s(ms(305), "R", {}, 2001);
+  }
+  {  // N5: simultaneous open: the client's SYN/ACK comes after the server's SYN (reply seen)
+    conn c(k, 47005);
+    c.c2s(ms(400), "S"); c.s2c(ms(401), "S");
+    c.c2s(ms(402), "SA", {}, 1000, 5001); c.s2c(ms(403), "SA", {}, 5000, 1001);
+    c.c2s(ms(404), "A"); c.s2c(ms(405), "A");
+  }
+  {  // N6: mid-stream both ways (loose 1: each would pick up, the rule drops it and no entry
+     // stays), then a SYN; a RST of the server to the SYN, the client's SYN again and its RST
+    conn c(k, 47006, 30000, 60000);
+    c.c2s(ms(500), "PA", fill(10, 'd')); c.s2c(ms(501), "A"); c.c2s(ms(502), "A");
+    conn d(k, 47007);
+    d.c2s(ms(510), "S"); d.s2c(ms(511), "R", {}, 0, 0);
+    d.c2s(ms(512), "S", {}, 1000);
+    d.c2s(ms(513), "R", {}, 1001);
+  }
+  {  // N7: an established connection closed; TIME_WAIT reopened by a SYN; the client's RST before
+     // the new SYN/ACK (new entry: NEW, dropped), the same again after a reply
+    conn c(k, 47008);
+    auto t = c.open(ms(600));
+    c.c2s(t + ms(1), "FA"); c.s2c(t + ms(2), "FA"); c.c2s(t + ms(3), "A");
+    c.c2s(t + ms(10), "S", {}, 90000);
+    c.c2s(t + ms(11), "R", {}, 90001);
+    c.c2s(t + ms(12), "S", {}, 91000);
+    c.s2c(t + ms(13), "SA", {}, 95000, 91001);
+    c.c2s(t + ms(14), "R", {}, 91001);
+  }
+  {  // N8: UDP one way (NEW, not filtered)
+    k.add(ms(700), udp(ip4("192.0.2.10"), ip4("198.51.100.20"), 47009, 53, fill(20, 'u')));
+    k.add(ms(701), udp(ip4("192.0.2.10"), ip4("198.51.100.20"), 47009, 53, fill(20, 'u')));
+  }
+  return k;
+}
+
+/// GRE version 1 (PPTP's enhanced GRE) without the PPTP helper: nf_conntrack_proto_gre keys a
+/// version 1 packet carrying PPP by the call id (the destination key; the source key comes from the
+/// helper's keymap, 0 without it), so the two directions of a call with non-zero call ids are two
+/// unreplied entries; a version 1 packet carrying anything else has no tuple (INVALID). ICMP errors
+/// from a router quoting the client's packets show which entries are alive. Run at --speedup 1
+/// with --client-net 192.0.2.0/24 --server-net 198.51.100.0/24.
+inline capture gre_v1() {
+  capture k;
+  auto gre1 = [](std::uint32_t a, std::uint32_t b, std::uint16_t call, std::uint16_t proto = 0x880b) {
+    bytes g{0x20, 0x01};  // K bit, version 1
+    app16(g, proto);
+    app16(g, 12);  // payload length
+    app16(g, call);
+    for (int i = 0; i < 12; ++i) g.push_back(static_cast<std::uint8_t>(0xff - i));
+    return ipv4(a, b, 47, g);
+  };
+  auto gre0 = [](std::uint32_t a, std::uint32_t b, std::uint32_t key) {
+    bytes g{0x20, 0x00, 0x08, 0x00};  // K bit, version 0, IPv4
+    app32(g, key);
+    const bytes in = udp(ip4("10.200.0.1"), ip4("10.200.0.2"), 1, 2, {});
+    g.insert(g.end(), in.begin(), in.end());
+    return ipv4(a, b, 47, g);
+  };
+  const std::uint32_t R = ip4("198.51.100.254");
+  auto err = [&](std::uint32_t to, const bytes& q) { return icmp(R, to, 3, 1, 0, head(q, 28)); };
+  // V1: a call both ways with call ids 0x1111 / 0x2222: errors about the client's packets at 20 s
+  // (its entry alive) and 45 s (its entry, never replied, expired at 30 s)
+  const std::uint32_t C1 = ip4("192.0.2.10"), S1 = ip4("198.51.100.20");
+  for (int i = 0; i < 3; ++i) {
+    k.add(ms(10 * i), gre1(C1, S1, 0x1111));
+    k.add(ms(10 * i + 5), gre1(S1, C1, 0x2222));
+  }
+  k.add(sec(20), err(C1, gre1(C1, S1, 0x1111)));
+  k.add(sec(45), err(C1, gre1(C1, S1, 0x1111)));
+  // V2: call ids 0 both ways: one entry, replied (stream timeout): error at 45 s
+  const std::uint32_t C2 = ip4("192.0.2.11"), S2 = ip4("198.51.100.21");
+  for (int i = 0; i < 3; ++i) {
+    k.add(sec(1) + ms(10 * i), gre1(C2, S2, 0));
+    k.add(sec(1) + ms(10 * i + 5), gre1(S2, C2, 0));
+  }
+  k.add(sec(45) + ms(10), err(C2, gre1(C2, S2, 0)));
+  // V3: version 1 carrying IPv4 instead of PPP: no tuple
+  const std::uint32_t C3 = ip4("192.0.2.12"), S3 = ip4("198.51.100.22");
+  k.add(sec(2), gre1(C3, S3, 0x3333, 0x0800));
+  k.add(sec(2) + ms(5), gre1(S3, C3, 0x4444, 0x0800));
+  // V4: two calls one way on one address pair (0x5001 at 3 s, 0x5002 at 25 s): an error about
+  // the first at 40 s (its entry expired at 33 s; the second is alive)
+  const std::uint32_t C4 = ip4("192.0.2.13"), S4 = ip4("198.51.100.23");
+  k.add(sec(3), gre1(C4, S4, 0x5001));
+  k.add(sec(25), gre1(C4, S4, 0x5002));
+  k.add(sec(40), err(C4, gre1(C4, S4, 0x5001)));
+  k.add(sec(40) + ms(10), err(C4, gre1(C4, S4, 0x5002)));
+  // V5: version 0 with keys both ways (keyed by addresses): replied, error at 45 s
+  const std::uint32_t C5 = ip4("192.0.2.14"), S5 = ip4("198.51.100.24");
+  k.add(sec(4), gre0(C5, S5, 0x10001));
+  k.add(sec(4) + ms(5), gre0(S5, C5, 0x20002));
+  k.add(sec(4) + ms(10), gre0(C5, S5, 0x10001));
+  k.add(sec(45) + ms(20), err(C5, gre0(C5, S5, 0x10001)));
+  return k;
+}
+
 /// ct-oracle's `mkpcap unack` scenario (which timeout applies before a 400 s gap), ported.
 inline capture unack() {
   capture k;
@@ -774,10 +960,11 @@ inline const std::map<std::string, std::function<capture()>>& all() {
   static const std::map<std::string, std::function<capture()>> m = {
       {"tcp-edge", tcp_edge}, {"tcp-timers", tcp_timers}, {"misc-edge", misc_edge}, {"unack", unack},
       {"frag-edge", frag_edge}, {"sctp-edge", sctp_edge}, {"udplite-edge", udplite_edge},
+      {"frag-timeout", frag_timeout}, {"nrs-edge", nrs_edge}, {"gre-v1", gre_v1},
       {"fuzz-directed", fuzz_directed}, {"fuzz-rst", fuzz_rst}, {"fuzz-icmp", fuzz_icmp}, {"fuzz-1", fuzz_1}, {"fuzz-2", fuzz_2}, {"fuzz-3", fuzz_3}, {"fuzz-4", fuzz_4},
       {"fuzz-5", fuzz_5}, {"fuzz-6", fuzz_6}, {"fuzz-7", fuzz_7}, {"fuzz-8", fuzz_8},
       {"fuzz-9", fuzz_9}, {"fuzz-10", fuzz_10}, {"fuzz-11", fuzz_11}, {"fuzz-12", fuzz_12},
-      {"fuzz-13", fuzz_13}, {"fuzz-14", fuzz_14}};
+      {"fuzz-13", fuzz_13}, {"fuzz-14", fuzz_14}, {"fuzz-17", fuzz_17}, {"fuzz-18", fuzz_18}};
   return m;
 }
 

@@ -28,8 +28,9 @@
 // profile 3 (fuzz-11 ... fuzz-14) adds TCP/UDP/SCTP packets sent as IPv4 fragments
 // (fragment_plan: tiny first fragments, both orders, duplicates inside a run, overlaps, zero-length
 // and unaligned fragments, missing ones), SCTP associations and GRE flows with ICMP errors; its
-// runs need --checksum 0 (ct-oracle fixes a TCP checksum only in the first fragment). Profiles 1
-// and 2 draw exactly as before, so their captures keep the sha256 their expectations pin.
+// runs need --checksum 0 (ct-oracle fixes a TCP checksum only in the first fragment). Profile 4
+// (fuzz-17, fuzz-18) adds UDP-Lite flows (some fragmented) and GRE version 1 (PPTP) flows. Each
+// profile draws exactly as before, so the captures keep the sha256 their expectations pin.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -182,6 +183,7 @@ struct world {
   rng& r;
   bool v2 = false;  ///< fuzz profile 2 (fuzz-5...): more variation; profile 1 draws stay as they were
   bool v3 = false;  ///< fuzz profile 3 (fuzz-11...): profile 2 plus fragmented TCP/UDP/SCTP, SCTP, GRE
+  bool v4 = false;  ///< fuzz profile 4 (fuzz-17...): profile 3 plus UDP-Lite, GRE version 1 (PPTP)
   std::uint16_t next_port = 10000;
   std::uint16_t next_id = 1;
   std::uint16_t ipid = 1;
@@ -196,10 +198,12 @@ struct world {
     if (r.pct(8)) q = with_ip_options(q, r.pct(50) ? 4 : 8);
     k.add(t, q, true);
   }
-  /// Profile 3: whether this TCP (7 %), UDP (5 %) or SCTP (8 %) packet goes out in fragments.
+  /// Profile 3: whether this TCP (7 %), UDP (5 %) or SCTP (8 %) packet goes out in fragments;
+  /// profile 4: also UDP-Lite (6 %).
   bool fragmented(std::uint8_t proto) {
     if (proto == 6) return r.pct(7);
     if (proto == 17) return r.pct(5);
+    if (proto == 136) return v4 && r.pct(6);
     return proto == 132 && r.pct(8);
   }
   std::uint32_t client() { return ip4("192.0.2.10") + static_cast<std::uint32_t>(r.range(0, 30)); }
@@ -898,6 +902,51 @@ inline void sctp_conversation(world& w, std::int64_t t0) {
   }
 }
 
+/// Profile 4: a UDP-Lite flow (nf_conntrack_proto_udp.c: keyed by its ports; udplite_error()
+/// rejects a checksum coverage other than 0 or 8..length and a zero checksum; the UDP timeouts
+/// without the 2 s rule): one way, request/response or both ways, idle gaps, ICMP errors quoting
+/// it. The checksums are not computed (runs use --checksum 0).
+inline void udplite_conversation(world& w, std::int64_t t0) {
+  rng& r = w.r;
+  timeline ck(r, t0, 20);
+  const std::uint32_t C = w.client(), Sv = w.server();
+  const std::uint16_t cp = w.next_port++;
+  const std::uint16_t sp = r.pct(70) ? 5004 : static_cast<std::uint16_t>(r.range(1024, 65535));
+  auto lite = [&](bool c2s, std::size_t len) {
+    bytes u(8, 0);
+    put16(u, 0, c2s ? cp : sp);
+    put16(u, 2, c2s ? sp : cp);
+    std::uint16_t cov = 0;
+    const int x = static_cast<int>(r.range(0, 99));
+    if (x < 15) cov = static_cast<std::uint16_t>(r.range(8, 8 + static_cast<std::int64_t>(len)));
+    else if (x < 19) cov = static_cast<std::uint16_t>(r.pct(50) ? r.range(1, 7) : 9 + static_cast<std::int64_t>(len) + r.range(0, 20));
+    put16(u, 4, cov);
+    put16(u, 6, r.pct(3) ? 0 : static_cast<std::uint16_t>(r.range(1, 65535)));
+    u.insert(u.end(), len, static_cast<std::uint8_t>('l'));
+    return c2s ? ipv4(C, Sv, 136, u) : ipv4(Sv, C, 136, u);
+  };
+  const int kind = static_cast<int>(r.range(0, 99));
+  const bool first = kind < 90;
+  bytes last;
+  for (int i = static_cast<int>(r.range(1, 8)); i > 0; --i) {
+    ck.maybe_gap();
+    const int m = kind < 25 ? 0 : kind < 70 ? 1 : 2;  // one way, request/response, both ways
+    for (int j = m == 2 ? static_cast<int>(r.range(1, 4)) : 1; j > 0; --j) {
+      const bool d = m == 2 ? r.pct(50) : first;
+      last = lite(d, static_cast<std::size_t>(r.range(0, 1200)));
+      w.add(ck.step(), last);
+      if (m == 1 && r.pct(85)) w.add(ck.step(), lite(!first, static_cast<std::size_t>(r.range(0, 1200))));
+    }
+  }
+  if (r.pct(40)) {  // an ICMP error quoting the flow (live or after a gap)
+    ck.maybe_gap(30);
+    const bool c2s = r.pct(60);
+    const bytes q = lite(c2s, 12);
+    const std::uint32_t from = r.pct(60) ? (c2s ? Sv : C) : (c2s ? w.router_s() : w.router_c());
+    w.add(ck.step(), icmp(from, c2s ? C : Sv, 3, r.pct(70) ? 3 : 1, 0, head(q, 28)));
+  }
+}
+
 /// Profile 3: a GRE version 0 flow between an address pair of its own (conntrack keys GRE v0 on
 /// the addresses only), with or without key / sequence number, one way or both, idle gaps, and
 /// ICMP errors quoting it (from the peer or a router).
@@ -910,7 +959,37 @@ inline void gre_conversation(world& w, std::int64_t t0) {
   const int mode = static_cast<int>(r.range(0, 2));  // 0: no key, 1: key, 2: key and sequence
   const std::uint32_t key[2] = {r.u32(), r.pct(70) ? r.u32() : 0};
   std::uint32_t seq[2] = {0, 0};
+  // profile 4: half the flows are GRE version 1 (PPTP: the key is the peer's call id; conntrack
+  // keys them by call id), call ids 0 both ways now and then, a flow carrying IPv4 instead of PPP
+  // (no conntrack tuple), a second call on the same address pair
+  const bool v1 = w.v4 && r.pct(50);
+  std::uint16_t call[2] = {0, 0};
+  bool ppp = true;
+  if (v1) {
+    if (!r.pct(15)) {
+      call[0] = static_cast<std::uint16_t>(r.range(1, 65535));
+      call[1] = static_cast<std::uint16_t>(r.range(1, 65535));
+    }
+    ppp = !r.pct(5);
+  }
+  auto pkt1 = [&](bool c2s) {
+    const int d = c2s ? 0 : 1;
+    const bool ack = r.pct(30);
+    bytes h{static_cast<std::uint8_t>(mode == 2 ? 0x30 : 0x20), static_cast<std::uint8_t>(ack ? 0x81 : 0x01)};
+    app16(h, ppp ? 0x880b : 0x0800);
+    const std::size_t len = static_cast<std::size_t>(r.range(0, 300));
+    app16(h, static_cast<std::uint16_t>(len));
+    app16(h, call[d]);
+    if (mode == 2) app32(h, seq[d]++);
+    if (ack) app32(h, seq[1 - d]);
+    h.insert(h.end(), len, static_cast<std::uint8_t>(0x21));
+    return c2s ? ipv4(C, S, 47, h) : ipv4(S, C, 47, h);
+  };
   auto pkt = [&](bool c2s) {
+    if (v1) {
+      if (r.pct(8)) ++call[c2s ? 0 : 1];  // another call on the same address pair
+      return pkt1(c2s);
+    }
     bytes h{static_cast<std::uint8_t>(mode == 0 ? 0 : mode == 1 ? 0x20 : 0x30), 0, 0x08, 0x00};
     if (mode > 0) app32(h, key[c2s ? 0 : 1]);
     if (mode > 1) app32(h, seq[c2s ? 0 : 1]++);
@@ -943,20 +1022,27 @@ inline void gre_conversation(world& w, std::int64_t t0) {
 }
 
 /// One fuzz capture: `n` conversations starting within `span_s` capture seconds.
-/// `profile`: 1, 2 (v2) or 3 (v2 + fragmented TCP/UDP/SCTP packets, SCTP and GRE conversations).
+/// `profile`: 1, 2 (v2), 3 (v2 + fragmented TCP/UDP/SCTP packets, SCTP and GRE conversations) or
+/// 4 (3 + UDP-Lite conversations and GRE version 1 flows).
 inline capture make(std::uint64_t seed, int n, int span_s, bool v2 = false, int profile = 0) {
   capture k;
   rng r(seed);
   world w{k, r};
-  w.v2 = v2 || profile == 3;
-  w.v3 = profile == 3;
+  w.v2 = v2 || profile >= 3;
+  w.v3 = profile >= 3;
+  w.v4 = profile == 4;
   v2 = w.v2;
   std::vector<tcp_record> ended;
   for (int i = 0; i < n; ++i) {
     std::int64_t t0 = r.range(0, sec(span_s));
     int x = static_cast<int>(r.range(0, 99));
     if (w.v3) {  // profile 3: 50 % TCP, then UDP, ICMP, odd, UDP/ICMP fragments, SCTP, GRE
-      if (x >= 72) { if (x < 87) sctp_conversation(w, t0); else gre_conversation(w, t0); continue; }
+      if (x >= 72) {  // profile 4: SCTP 15 %, GRE 6 %, UDP-Lite 7 %
+        if (w.v4 && x >= 93) udplite_conversation(w, t0);
+        else if (x < 87) sctp_conversation(w, t0);
+        else gre_conversation(w, t0);
+        continue;
+      }
       if (x >= 50) x = x < 60 ? 70 : x < 67 ? 85 : x < 69 ? 97 : 99;
     }
     if (v2 && x < 70 && !ended.empty() && r.pct(15)) {  // the tuple of an earlier TCP conversation
@@ -1181,5 +1267,7 @@ inline capture fuzz_11() { return fuzz::make(11, 450, 300, true, 3); }
 inline capture fuzz_12() { return fuzz::make(12, 450, 300, true, 3); }
 inline capture fuzz_13() { return fuzz::make(13, 450, 300, true, 3); }
 inline capture fuzz_14() { return fuzz::make(14, 450, 300, true, 3); }
+inline capture fuzz_17() { return fuzz::make(17, 450, 300, true, 4); }
+inline capture fuzz_18() { return fuzz::make(18, 450, 300, true, 4); }
 
 }  // namespace oracle_synth

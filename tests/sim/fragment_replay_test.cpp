@@ -68,6 +68,7 @@ rows_sink replay_capture(const os::capture& k, std::vector<std::pair<const char*
   rows_sink sink;
   {
     trace_reader reader(path.string());
+    reader.set_frag_timeout(cfg.frag_timeout);  // as sessim run does
     replay r({device_spec{"fw", cfg}}, replay_options{});
     run_summary s = r.run(reader, sink);
     if (summary) *summary = s;
@@ -294,4 +295,51 @@ TEST(fragment_replay, frag_timeout_keys) {
   EXPECT_EQ(c.frag_timeout, seconds(2));
   EXPECT_EQ(c.frag6_timeout, seconds(0.5));
   EXPECT_THROW(apply_setting(c, "ip.frag_timeout", "0"), config_error);
+}
+
+// ip4_frag_match / frag_v4_compare_key: the protocol is part of a datagram's key. A UDP and an
+// ICMP datagram with the same IP id between the same hosts are two queues (synth:frag-timeout T7).
+TEST(fragment_replay, same_id_other_protocol_is_another_datagram) {
+  os::capture k;
+  auto u = os::fragments(os::udp(C, S, 55007, 7000, os::fill(1000, 'g')), 0x4007, {504});
+  auto i = os::fragments(os::icmp(C, S, 8, 0, os::idseq(0x4007, 1), os::fill(1000, 'h')), 0x4007, {504});
+  k.add(0, u[0]);                                                          // 1
+  k.add(os::ms(1), i[0]);                                                  // 2
+  k.add(os::ms(2), u[1]);                                                  // 3
+  k.add(os::ms(3), i[1]);                                                  // 4
+  k.add(os::ms(10), os::icmp(S, C, 0, 0, os::idseq(0x4007, 1), os::fill(8, 'h')));  // 5
+  rows_sink r = replay_capture(k, {});
+  EXPECT_EQ(r.of(1), "forward new");
+  EXPECT_EQ(r.of(2), "forward new");
+  EXPECT_EQ(r.of(3), "forward fragment");
+  EXPECT_EQ(r.of(4), "forward fragment");
+  EXPECT_EQ(r.of(5), "forward established");
+}
+
+// ipfrag_time runs from a queue's first fragment and later fragments do not extend it; after it
+// a fragment of the same datagram starts a new queue. The decoder forgets the expired bytes too,
+// so a first fragment too short for its L4 header that comes again after the timeout is decoded
+// from the new queue (synth:frag-timeout T5, T6, T8).
+TEST(fragment_replay, reassembly_timer_from_the_first_fragment_and_new_queue_after_it) {
+  os::capture k;  // frames are numbered in time order
+  auto a = os::fragments(os::udp(C, S, 55005, 7000, os::fill(1000, 'e')), 0x4005, {336, 672});
+  k.add(0, a[0]);                                                          // 1
+  k.add(os::sec(20), a[1]);                                                // 4
+  k.add(os::sec(40), a[2]);                                                // 5 (queue expired at 30 s)
+  auto b = os::fragments(os::udp(C, S, 55006, 7000, os::fill(1000, 'f')), 0x4006, {504});
+  k.add(os::sec(1), b[0]);                                                 // 2
+  k.add(os::sec(41), b[1]);                                                // 6 (expired at 31 s: new queue)
+  k.add(os::sec(45), b[0]);                                                // 8 (completes the new queue)
+  auto c = os::fragments(os::sctp(C, S, 55008, 3868, 0, os::init_chunk(1, 0x51510008, 1)), 0x4008, {8});
+  k.add(os::sec(2), c[0]);                                                 // 3 (8 bytes: no SCTP header)
+  k.add(os::sec(42), c[1]);                                                // 7 (expired at 32 s)
+  k.add(os::sec(46), c[0]);                                                // 9 (completes the new queue)
+  k.add(os::sec(46) + os::ms(1), os::sctp(S, C, 3868, 55008, 0x51510008, os::init_chunk(2, 0x61610008, 1)));  // 10
+  rows_sink r = replay_capture(k, {});
+  for (std::uint64_t f : {1, 2, 3, 4, 5}) EXPECT_EQ(r.of(f), "drop ip-fragment-orphan") << f;
+  EXPECT_EQ(r.of(6), "forward fragment");
+  EXPECT_EQ(r.of(7), "forward fragment");
+  EXPECT_EQ(r.of(8), "forward new");
+  EXPECT_EQ(r.of(9), "forward new");
+  EXPECT_EQ(r.of(10), "forward established");  // the INIT was decoded from the new queue (D17)
 }

@@ -745,6 +745,31 @@ TEST(decode_frame, udplite_checked_like_udplite_error) {
   }
 }
 
+TEST(decode_frame, gre_version_1_as_gre_pkt_to_tuple) {
+  // nf_conntrack_proto_gre.c gre_pkt_to_tuple(): version 1 carrying PPP (0x880b): the call id;
+  // version 1 carrying another protocol: no tuple; version 0 or fewer than 8 bytes: generic.
+  auto g = [](std::uint8_t ver, std::uint16_t proto, std::size_t n = 16) {
+    bytes b{0x20, ver, static_cast<std::uint8_t>(proto >> 8), static_cast<std::uint8_t>(proto), 0, 8, 0x12, 0x34};
+    b.resize(n, 0xaa);
+    return b;
+  };
+  const auto ppp = run(linktype::raw, ipv4(47, a_ip, b_ip, g(1, 0x880b)));
+  ASSERT_EQ(ppp.why, skip_reason::none);
+  EXPECT_EQ(ppp.p.gre.kind, 1);
+  EXPECT_EQ(ppp.p.gre.call, 0x1234);
+  EXPECT_EQ(ppp.p.key.dport, 0);  // the device folds the call id in (gre.track)
+  EXPECT_EQ(run(linktype::raw, ipv4(47, a_ip, b_ip, g(1, 0x0800))).p.gre.kind, 2);
+  EXPECT_EQ(run(linktype::raw, ipv4(47, a_ip, b_ip, g(0, 0x880b))).p.gre.kind, 0);
+  EXPECT_EQ(run(linktype::raw, ipv4(47, a_ip, b_ip, g(1, 0x0800, 6))).p.gre.kind, 0);
+  // quoted by an ICMP error
+  auto e = run(linktype::raw, ipv4(1, b_ip, a_ip, icmp(3, 1, 0, 0, ipv4(47, a_ip, b_ip, g(1, 0x880b)))));
+  ASSERT_EQ(e.why, skip_reason::none);
+  EXPECT_TRUE(e.p.has_inner);
+  EXPECT_EQ(e.p.inner.proto, 47);
+  EXPECT_EQ(e.p.inner_gre.kind, 1);
+  EXPECT_EQ(e.p.inner_gre.call, 0x1234);
+}
+
 TEST(decode_frame, icmpv6_echo_and_error) {
   auto e = run(linktype::raw, ipv6(58, 1, 2, icmp(128, 0, 0x0abc, 1, zeros(16))));
   ASSERT_EQ(e.why, skip_reason::none);

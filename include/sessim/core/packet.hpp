@@ -46,6 +46,13 @@ inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ac
                               urg = 0x20, ece = 0x40, cwr = 0x80;
 }
 
+/// GRE version 1 (PPTP's enhanced GRE) as nf_conntrack_proto_gre's gre_pkt_to_tuple() reads it.
+struct gre_v1_info {
+  std::uint8_t kind = 0;   ///< 0: not version 1, or fewer than 8 bytes (keyed like a generic protocol);
+                           ///< 1: carries PPP (keyed by its call id); 2: carries another protocol (no tuple)
+  std::uint16_t call = 0;  ///< the call id (kind 1): the destination key of conntrack's tuple
+};
+
 /// One decoded IP packet. Plain data; holds no pointers into the capture buffer.
 struct packet_view {
   std::uint64_t frame = 0;  ///< 1-based frame number in the trace
@@ -87,6 +94,10 @@ struct packet_view {
   flow_key inner;              ///< the quoted packet's directional key (as sent by its source)
   std::uint8_t inner_icmp_type = 0;  ///< the quoted packet's ICMP type (when inner.proto is ICMP)
   std::uint8_t inner_icmp_code = 0;  ///< the quoted packet's ICMP code (when inner.proto is ICMP)
+
+  // GRE
+  gre_v1_info gre;             ///< version 1 facts (key.proto 47)
+  gre_v1_info inner_gre;       ///< the same for a quoted GRE packet (inner.proto 47)
 
   // SCTP (nf_conntrack_proto_sctp.c looks at the common header and every chunk header)
   std::uint32_t sctp_vtag = 0;       ///< verification tag
@@ -132,6 +143,8 @@ inline void copy_l4_header(packet_view& dst, const packet_view& src) {
   dst.inner = src.inner;
   dst.inner_icmp_type = src.inner_icmp_type;
   dst.inner_icmp_code = src.inner_icmp_code;
+  dst.gre = src.gre;
+  dst.inner_gre = src.inner_gre;
   dst.sctp_vtag = src.sctp_vtag;
   dst.sctp_init_tag = src.sctp_init_tag;
   dst.sctp_chunk_map = src.sctp_chunk_map;

@@ -332,7 +332,8 @@ class session_device {
       int dir = 0;
       flow_key inner;
       session* q = nullptr;
-      if (quoted_tracking_key(p, inner, cfg_.icmp_code_in_key)) {
+      if (quoted_tracking_key(p, inner, cfg_.icmp_code_in_key) &&
+          !(cfg_.gre_tracking && p.inner.proto == 47 && !fold_gre_v1(inner, p.inner_gre))) {
         q = table_.find(inner, dir);
         if (cfg_.icmp_code_in_key && p.inner.proto == p.key.proto) {
           // a quoted ICMP query: its role must match the entry's direction (see icmp_query_session)
@@ -358,6 +359,7 @@ class session_device {
     }
     flow_key k = tracking_key(p);
     if (cfg_.icmp_code_in_key) fold_icmp_code(k, ik, p.icmp_code);
+    if (gre_tracked(p) && !fold_gre_v1(k, p.gre)) return drop(reason::invalid_new);
     int dir = 0;
     session* s = table_.find_hinted(k, dir, hint_);
     if (cfg_.icmp_code_in_key && (ik == icmp_kind::request || ik == icmp_kind::reply))
@@ -545,6 +547,19 @@ class session_device {
     return d;
   }
 
+  /** gre_pkt_to_tuple(): a version 1 GRE packet carrying PPP is keyed by its call id (the
+   *  destination key; the source key comes from the PPTP helper's keymap, 0 without it, so the two
+   *  directions of a call match one entry only when both call ids are 0); false when it carries
+   *  another protocol (no tuple: INVALID). */
+  static bool fold_gre_v1(flow_key& k, const gre_v1_info& g) {
+    if (g.kind == 2) return false;
+    if (g.kind == 1) {
+      k.sport = 0;
+      k.dport = g.call;
+    }
+    return true;
+  }
+
   /// GRE tracked with conntrack's GRE timeouts (gre.track).
   bool gre_tracked(const packet_view& p) const { return p.key.proto == 47 && cfg_.gre_tracking; }
   /// UDP-Lite tracked with the UDP timeouts (udplite.track).
@@ -558,6 +573,12 @@ class session_device {
     const timeout_slot slot_before = s.slot;
     if (p.is_tcp()) {
       const std::uint8_t state_before = s.l4.tcp.state;
+      // policy.syn_only with scope `unreplied` (nftables "ct state new tcp flags & (fin|syn|rst|ack)
+      // != syn drop"): conntrack calls every packet in the original direction NEW until a reply was
+      // seen, and the rule drops one that is not a bare SYN after conntrack has tracked it.
+      using namespace tcp_flags;
+      const bool filtered = cfg_.syn_only && cfg_.syn_only_unreplied && dir == 0 &&
+                            !(s.status & tcp::status::seen_reply) && (p.flags & (fin | syn | rst | ack)) != syn;
       tcp::tcp_outcome o = tcp::tcp_packet(s.l4.tcp, s.status, dir, p, cfg_, s.deadline - now);
       d.changed = s.l4.tcp.state != state_before;
       switch (o.action) {
@@ -576,11 +597,13 @@ class session_device {
           ++stats_.killed;
           table_.erase(s);
           on_end(e);
+          if (filtered) return drop(reason::no_session);
           d.why = o.why;
           return d;
         }
         case tcp::tcp_action::accept_no_refresh:
           if (dir == 1) s.status |= tcp::status::seen_reply;
+          if (filtered) return drop(reason::no_session);
           d.why = o.why;
           d.changed = d.changed || s.status != status_before;
           set_tracked(d, s);
@@ -588,6 +611,7 @@ class session_device {
         case tcp::tcp_action::accept:
           refresh(s, o.slot, now);
           if (dir == 1) s.status |= tcp::status::seen_reply;
+          if (filtered) return drop(reason::no_session);
           d.why = o.why;
           d.changed = d.changed || s.status != status_before || s.slot != slot_before;
           set_tracked(d, s);

@@ -107,6 +107,8 @@ struct device_config {
   bool be_liberal = false;              ///< tcp.be_liberal: no window checks
   bool strict_states = false;           ///< tcp.strict_states: conntrack's handshake order (ACK in SYN_SENT is invalid)
   bool syn_only = false;                ///< policy.syn_only: only a bare SYN creates TCP state
+  bool syn_only_unreplied = false;      ///< policy.syn_only_scope=unreplied: syn_only also filters the
+                                        ///< original direction until a reply (conntrack's ct state NEW)
   bool rst_on_expiry = false;           ///< policy.rst_on_expiry
   std::uint32_t max_retrans_count = 3;  ///< tcp.max_retrans_count (conntrack tcp_max_retrans)
   std::uint64_t capacity = 262144;      ///< table.capacity (0 = unlimited)
@@ -215,6 +217,17 @@ inline const std::vector<config_key>& config_keys() {
     k.push_back({"policy.syn_only", "1: only a bare SYN creates TCP state (pf 'flags S/SA')",
                  [](device_config& c, std::string_view v) { c.syn_only = detail::parse_bool("policy.syn_only", v); },
                  [](const device_config& c) { return std::string(c.syn_only ? "1" : "0"); }});
+    k.push_back({"policy.syn_only_scope",
+                 "which packets policy.syn_only=1 filters: create (the packet that would create the session, pf "
+                 "'flags S/SA') or unreplied (also every packet in the session's original direction until a reply "
+                 "was seen: conntrack's ct state NEW, nftables 'ct state new tcp flags & (fin|syn|rst|ack) != syn "
+                 "drop'; the session's tracking is still updated)",
+                 [](device_config& c, std::string_view v) {
+                   if (v == "create") c.syn_only_unreplied = false;
+                   else if (v == "unreplied") c.syn_only_unreplied = true;
+                   else throw config_error(fmt::format("bad value '{}' for policy.syn_only_scope: expected create or unreplied", v));
+                 },
+                 [](const device_config& c) { return std::string(c.syn_only_unreplied ? "unreplied" : "create"); }});
     k.push_back({"policy.rst_on_expiry", "1: send RST to both ends when a TCP session expires",
                  [](device_config& c, std::string_view v) { c.rst_on_expiry = detail::parse_bool("policy.rst_on_expiry", v); },
                  [](const device_config& c) { return std::string(c.rst_on_expiry ? "1" : "0"); }});

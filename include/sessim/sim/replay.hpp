@@ -677,8 +677,11 @@ class replay {
   }
 
   // ---- held fragments (nf_defrag) ----------------------------------------------------------------
+  /// ip4_frag_match / frag_v4_compare_key: addresses, id and protocol (IPv6's
+  /// frag_v6_compare_key has no protocol).
   static bool same_datagram(const packet_view& a, const packet_view& b) {
-    return a.frag_id == b.frag_id && a.key.src == b.key.src && a.key.dst == b.key.dst && a.key.vlan == b.key.vlan;
+    return a.frag_id == b.frag_id && a.key.src == b.key.src && a.key.dst == b.key.dst && a.key.vlan == b.key.vlan &&
+           (a.key.src.v6 || a.key.proto == b.key.proto);
   }
 
   /// Reassembly timeout of a datagram: the first device's ip.frag_timeout / ip.frag6_timeout.

@@ -118,13 +118,29 @@ inline bool quoted_ports(std::uint8_t proto, const std::uint8_t* p, std::uint32_
   }
 }
 
+/** nf_conntrack_proto_gre's gre_pkt_to_tuple(): a GRE header (`n` captured bytes at g) of version
+ *  1 carrying PPP (0x880b) is keyed by its call id; version 1 carrying anything else has no tuple;
+ *  any other version, or fewer than 8 bytes, is keyed like a generic protocol. */
+inline gre_v1_info decode_gre_v1(const std::uint8_t* g, std::uint32_t n) {
+  gre_v1_info i;
+  if (n < 8 || (g[1] & 7) != 1) return i;
+  if (rd16(g + 2) != 0x880b) {
+    i.kind = 2;
+    return i;
+  }
+  i.kind = 1;
+  i.call = rd16(g + 6);
+  return i;
+}
+
 /// Decodes the IP packet quoted by an ICMP error into its directional key (and, when it is an
 /// ICMP message, its type: conntrack keys a quoted echo reply differently from a request).
 inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t vlan,
-                         flow_key& inner, std::uint8_t& icmp_type, std::uint8_t& icmp_code) {
+                         flow_key& inner, std::uint8_t& icmp_type, std::uint8_t& icmp_code, gre_v1_info& gre) {
   inner = flow_key{};
   icmp_type = 0;
   icmp_code = 0;
+  gre = gre_v1_info{};
   inner.vlan = vlan;
   if (n < 1) return false;
   const unsigned ver = q[0] >> 4;
@@ -138,6 +154,7 @@ inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t v
     inner.dst = ip_addr::v4(q + 16);
     if (inner.proto == 1 && n > ihl) icmp_type = q[ihl];
     if (inner.proto == 1 && n > ihl + 1) icmp_code = q[ihl + 1];
+    if (inner.proto == 47) gre = decode_gre_v1(q + ihl, n - ihl);
     return quoted_ports(inner.proto, q + ihl, n - ihl, inner.sport, inner.dport);
   }
   if (ver == 6) {
@@ -165,6 +182,7 @@ inline bool decode_quote(const std::uint8_t* q, std::uint32_t n, std::uint16_t v
     if (off > n) return false;
     if (nh == 58 && n > off) icmp_type = q[off];
     if (nh == 58 && n > off + 1) icmp_code = q[off + 1];
+    if (nh == 47) gre = decode_gre_v1(q + off, n - off);
     return quoted_ports(nh, q + off, n - off, inner.sport, inner.dport);
   }
   return false;
@@ -280,11 +298,14 @@ inline skip_reason decode_l4(std::uint8_t proto, const std::uint8_t* l4, std::ui
       } else if (v4 ? icmp4_is_error(l4[0]) : icmp6_is_error(l4[0])) {
         out.icmp_error = true;
         out.has_inner = decode_quote(l4 + 8, cap - 8, out.key.vlan, out.inner, out.inner_icmp_type,
-                                     out.inner_icmp_code);
+                                     out.inner_icmp_code, out.inner_gre);
       }
       hdr_len = 8;
       break;
     }
+    case 47:
+      out.gre = decode_gre_v1(l4, std::min(cap, l4_len));
+      break;
     default: break;
   }
   out.payload_len = l4_len > hdr_len ? l4_len - hdr_len : 0;
@@ -347,7 +368,7 @@ inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, std::ui
   const std::uint32_t end = std::min(cap, tot);
   const skip_reason why = decode_l4(proto, p + ihl, tot - ihl, end - ihl, fi, out, frags);
   if (fi.fragment && (why == skip_reason::none || why == skip_reason::ip_fragment))
-    if (const auto* whole = frags.reassembly().add(fi.key, fi.offset, tot - ihl, end - ihl, fi.more, p + ihl))
+    if (const auto* whole = frags.reassembly().add(fi.key, out.ts, fi.offset, tot - ihl, end - ihl, fi.more, p + ihl))
       decode_reassembled(proto, *whole, out, frags);
   return why;
 }

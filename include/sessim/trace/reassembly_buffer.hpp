@@ -7,27 +7,36 @@
 #include <vector>
 
 #include "sessim/core/frag_queue.hpp"
+#include "sessim/core/time.hpp"
 
 namespace sessim {
 
 /** The datagrams of which some fragments were seen, by Key (compared with ==), each with its
  *  frag_queue (the same rules as the replay's) and the bytes of the fragments it kept. At most
- *  `max_datagrams` at once: a new one evicts the oldest. */
+ *  `max_datagrams` at once: a new one evicts the oldest. A datagram is forgotten `timeout` after
+ *  its first fragment, as the replay drops it (ipfrag_time: a later fragment starts a new one). */
 template <class Key>
 class reassembly_buffer {
  public:
   static constexpr std::size_t max_datagrams = 1024;
 
-  /** Adds one fragment: `n` bytes of the fragmentable part from `offset` (`cap` of them captured,
-   *  at `data`), `more` its MF flag. Returns the whole datagram's bytes when this fragment
-   *  completes it (valid until the next call), else nullptr (also when some bytes were not
-   *  captured). */
-  const std::vector<std::uint8_t>* add(const Key& k, std::uint32_t offset, std::uint32_t n, std::uint32_t cap,
-                                       bool more, const std::uint8_t* data) {
+  /// The reassembly timeout (ip.frag_timeout; default Linux's ipfrag_time, 30 s).
+  void set_timeout(sim_time t) { timeout_ = t; }
+
+  /** Adds one fragment seen at `ts`: `n` bytes of the fragmentable part from `offset` (`cap` of
+   *  them captured, at `data`), `more` its MF flag. Returns the whole datagram's bytes when this
+   *  fragment completes it (valid until the next call), else nullptr (also when some bytes were
+   *  not captured). */
+  const std::vector<std::uint8_t>* add(const Key& k, sim_time ts, std::uint32_t offset, std::uint32_t n,
+                                       std::uint32_t cap, bool more, const std::uint8_t* data) {
     auto it = std::find_if(held_.begin(), held_.end(), [&](const datagram& d) { return d.key == k; });
+    if (it != held_.end() && ts >= it->first + timeout_) {
+      held_.erase(it);  // expired (the replay dropped its fragments): this one starts anew
+      it = held_.end();
+    }
     if (it == held_.end()) {
       if (held_.size() >= max_datagrams) held_.erase(held_.begin());
-      held_.push_back(datagram{k, {}, {}, false});
+      held_.push_back(datagram{k, ts, {}, {}, false});
       it = held_.end() - 1;
     }
     const frag_insert r = it->q.insert(offset, offset + n, more, false);
@@ -51,12 +60,14 @@ class reassembly_buffer {
  private:
   struct datagram {
     Key key;
+    sim_time first;  ///< when its first fragment (in arrival order) came
     frag_queue q;
     std::vector<std::uint8_t> bytes;
     bool truncated;
   };
   std::vector<datagram> held_;  ///< oldest first
   std::vector<std::uint8_t> done_;
+  sim_time timeout_ = seconds(30);
 };
 
 }  // namespace sessim

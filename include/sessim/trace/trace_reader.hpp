@@ -71,6 +71,10 @@ class trace_reader {
     return true;
   }
 
+  /// The IPv4 reassembly timeout the decoder applies (the replay's: the first device's
+  /// ip.frag_timeout), so that it reassembles the same datagrams.
+  void set_frag_timeout(sim_time t) { frags_.reassembly().set_timeout(t); }
+
   /// The raw bytes of the frame last returned by next() (valid until the next call).
   const raw_frame& raw() const { return raw_; }
   /// Counters so far.

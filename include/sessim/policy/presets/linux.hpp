@@ -28,6 +28,7 @@ inline device_config make_linux() {
   c.no_session = no_session_policy::pickup;  // nf_conntrack_tcp_loose = 1
   c.be_liberal = false;                       // nf_conntrack_tcp_be_liberal = 0
   c.strict_states = true;                     // tcp_conntracks[]: ACK in SYN_SENT is INVALID
+  c.syn_only_unreplied = true;                // a SYN-only rule is "ct state new": until the first reply
   c.max_retrans_count = 3;                    // nf_conntrack_tcp_max_retrans = 3
   c.capacity = 262144;                        // nf_conntrack_max (depends on RAM; 262144 on 8+ GiB)
   c.table_full = table_full_policy::early_drop;
