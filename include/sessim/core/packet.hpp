@@ -120,7 +120,7 @@ struct packet_view {
 // copy_l4_header below lists the L4 header fields by name. A new packet_view field must be sorted
 // into it (L4 header: copied from the reassembled datagram) or not; this check makes adding a
 // field a compile error until that is decided and the size below is updated.
-static_assert(sizeof(packet_view) == 360, "packet_view changed: does copy_l4_header need the new field?");
+static_assert(sizeof(packet_view) == 368, "packet_view changed: does copy_l4_header need the new field?");
 
 /// Copies the L4 header fields of `src` (protocol, ports, UDP length, TCP, ICMP, SCTP) into
 /// `dst`, which keeps its frame, addresses, lengths and fragment fields.
