@@ -117,6 +117,9 @@ UNSCALED_KEYS = {n: ("gre.timeout" if n == "nf_conntrack_gre_timeout" else
                      "gre.stream" if n == "nf_conntrack_gre_timeout_stream" else
                      "sctp." + n[len("nf_conntrack_sctp_timeout_"):]) for n in UNSCALED_DEFAULTS}
 
+# sysctl -> sessim key, for the integer knobs that are not timeouts
+COUNT_KEYS = {"nf_conntrack_tcp_max_retrans": "tcp.max_retrans_count"}
+
 
 def sessim_settings(kres, speedup, sysctls=()):
     s = kres["settings"]
@@ -144,6 +147,11 @@ def sessim_settings(kres, speedup, sysctls=()):
             sets.append("%s=%s" % (key, fmt_num(unscaled[name] * speedup)))
     if speedup != 1:
         sets.append("ip.frag_timeout=%s" % fmt_num(30 * speedup))
+    # Non-timeout sysctls with a sessim key (the value is a count, not scaled by --speedup)
+    for kv in sysctls:
+        name, _, val = kv.partition("=")
+        if name in COUNT_KEYS:
+            sets.append("%s=%d" % (COUNT_KEYS[name], int(val)))
     return sets
 
 

@@ -6,7 +6,8 @@
 # re-derive the CSVs, e.g. after a format change, without re-running the kernel).
 # Names: <capture>-<settings>: e=established, o=other (all other timeouts), u=udp, i=icmp,
 # l=loose, lib=be_liberal, def=kernel defaults, nrs=--new-requires-syn (sessim: policy.syn_only=1),
-# sp1=--speedup 1 where the capture's other runs use 10; timeouts in capture seconds.
+# sp1=--speedup 1 where the capture's other runs use 10, mrcN=--sysctl nf_conntrack_tcp_max_retrans=N
+# (sessim: tcp.max_retrans_count=N); timeouts in capture seconds.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -130,6 +131,7 @@ run synth-unack-e600-u300   synth:unack --established 600 --timeout tcp_unacknow
 run synth-unack-e600-u300-l0 synth:unack --established 600 --timeout tcp_unacknowledged=300 --loose 0 --speedup 10
 run synth-unack-e600-mr100  synth:unack --established 600 --timeout tcp_max_retrans=100 --loose 1 --speedup 10
 run synth-tcptimers-mr20-u25-l1 synth:tcp-timers --established 130 --timeout tcp_unacknowledged=25 --timeout tcp_max_retrans=20 --loose 1 --speedup 1
+run synth-tcptimers-mrc1-l1 synth:tcp-timers --established 130 --timeout tcp_unacknowledged=20 --timeout tcp_max_retrans=25 --loose 1 --speedup 1 --sysctl nf_conntrack_tcp_max_retrans=1
 run synth-fragedge-e10-l0   synth:frag-edge --established 10 --loose 0 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-fragedge-e10-l1   synth:frag-edge --established 10 --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-sctpedge-l1       synth:sctp-edge --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
