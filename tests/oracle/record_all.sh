@@ -133,6 +133,7 @@ run synth-unack-e600-mr100  synth:unack --established 600 --timeout tcp_max_retr
 run synth-tcptimers-mr20-u25-l1 synth:tcp-timers --established 130 --timeout tcp_unacknowledged=25 --timeout tcp_max_retrans=20 --loose 1 --speedup 1
 run synth-tcptimers-mrc1-l1 synth:tcp-timers --established 130 --timeout tcp_unacknowledged=20 --timeout tcp_max_retrans=25 --loose 1 --speedup 1 --sysctl nf_conntrack_tcp_max_retrans=1
 run synth-tcptimers-mrc1-l0 synth:tcp-timers --established 130 --timeout tcp_unacknowledged=20 --timeout tcp_max_retrans=25 --loose 0 --speedup 1 --sysctl nf_conntrack_tcp_max_retrans=1
+run synth-tcptimers-mrc6-l0 synth:tcp-timers --established 130 --timeout tcp_unacknowledged=20 --timeout tcp_max_retrans=25 --loose 0 --speedup 1 --sysctl nf_conntrack_tcp_max_retrans=6
 run synth-fragedge-e10-l0   synth:frag-edge --established 10 --loose 0 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-fragedge-e10-l1   synth:frag-edge --established 10 --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
 run synth-sctpedge-l1       synth:sctp-edge --loose 1 --speedup 1 --client-net 192.0.2.0/24 --server-net 198.51.100.0/24
