@@ -150,6 +150,7 @@ run synth-fuzz2-e60-o10-l0    synth:fuzz-2 --established 60 --other 10 --loose 0
 run synth-fuzz3-e100-u60-mr40-l1 synth:fuzz-3 --established 100 --udp 20 --icmp 10 --timeout tcp_unacknowledged=60 --timeout tcp_max_retrans=40 --loose 1 --speedup 10 $N
 run synth-fuzz4-def-l1        synth:fuzz-4 --loose 1 --speedup 10 $N
 run synth-fuzz4-e30-o20-l0    synth:fuzz-4 --established 30 --other 20 --loose 0 --speedup 10 $N
+run synth-fuzz4-e45-o15-u7-l0 synth:fuzz-4 --established 45 --other 15 --udp 7 --loose 0 --speedup 10 $N  # not multiples of 10: the kernel gets 4/2/1 s (Python round: 40/20/10 capture s)
 run synth-fuzz5-def-l1        synth:fuzz-5 --loose 1 --speedup 10 $N
 run synth-fuzz5-e30-o20-l0    synth:fuzz-5 --established 30 --other 20 --loose 0 --speedup 10 $N
 run synth-fuzz6-def-l0        synth:fuzz-6 --loose 0 --speedup 10 $N
