@@ -116,6 +116,7 @@ run ntp-def-l1            $S/zeek-ntp-misordered.pcap --loose 1 --speedup 1
 run fragsyn-def-l0        $S/zeek-ipv4-fragmented-syn.pcap --loose 0 --speedup 1
 run gnutella-def-l1       $S/ndpi-gnutella-mixed.pcap --loose 1 --speedup 10
 run gnutella-e30-l0       $S/ndpi-gnutella-mixed.pcap --established 30 --other 30 --loose 0 --speedup 10
+run gnutella-e45-o15-u7-l0 $S/ndpi-gnutella-mixed.pcap --established 45 --other 15 --udp 7 --loose 0 --speedup 10  # kernel: 40/20/10 capture s (1 s sysctls)
 run ppp4k-def-l1          $S/ppp-4k-http-requests-client-only.pcap --loose 1 --speedup 10
 run ppp4k-e30-l0          $S/ppp-4k-http-requests-client-only.pcap --established 30 --loose 0 --speedup 10
 run nest-e30-l0           $S/ndpi-nest-log-sink.pcap --established 30 --loose 0 --speedup 10
