@@ -99,6 +99,7 @@ run webex-def-l0          $S/ndpi-webex-halfclose-rst.pcap --loose 0 --speedup 1
 run webex-e10-o10-l1      $S/ndpi-webex-halfclose-rst.pcap --established 10 --other 10 --loose 1 --speedup 1
 run webex-lib1-l1         $S/ndpi-webex-halfclose-rst.pcap --liberal 1 --loose 1 --speedup 1
 run webex-e600-mr5-mrc1-l0 $S/ndpi-webex-halfclose-rst.pcap --established 600 --timeout tcp_max_retrans=5 --loose 0 --speedup 1 --sysctl nf_conntrack_tcp_max_retrans=1
+run webex-e600-mr5-mrc0-l0 $S/ndpi-webex-halfclose-rst.pcap --established 600 --timeout tcp_max_retrans=5 --loose 0 --speedup 1 --sysctl nf_conntrack_tcp_max_retrans=0
 run kakao-def-l1          $S/ndpi-kakaotalk-chat-sll.pcap --loose 1 --speedup 1
 run kakao-def-l0          $S/ndpi-kakaotalk-chat-sll.pcap --loose 0 --speedup 1
 run kakao-e5-o5-l1        $S/ndpi-kakaotalk-chat-sll.pcap --established 5 --other 5 --loose 1 --speedup 1
