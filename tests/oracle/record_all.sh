@@ -94,6 +94,7 @@ run retrans-e10-o5-l1     $S/zeek-tcp-retransmit-fast009-snaplen.pcap --establis
 run retrans-e10-o5-l0     $S/zeek-tcp-retransmit-fast009-snaplen.pcap --established 10 --other 5 --loose 0 --speedup 1
 run ipfix-def-l1          $S/ipfixprobe-mixed-udp-icmp.pcap --loose 1 --speedup 10
 run ipfix-o60             $S/ipfixprobe-mixed-udp-icmp.pcap --other 60 --loose 1 --speedup 10
+run ipfix-o15-u7-i25      $S/ipfixprobe-mixed-udp-icmp.pcap --other 15 --udp 7 --icmp 25 --loose 1 --speedup 10  # kernel: 20/10/20 capture s
 run webex-def-l1          $S/ndpi-webex-halfclose-rst.pcap --loose 1 --speedup 1
 run webex-def-l0          $S/ndpi-webex-halfclose-rst.pcap --loose 0 --speedup 1
 run webex-e10-o10-l1      $S/ndpi-webex-halfclose-rst.pcap --established 10 --other 10 --loose 1 --speedup 1
