@@ -151,6 +151,7 @@ run synth-fuzz1-e30-o20-l1    synth:fuzz-1 --established 30 --other 20 --loose 1
 run synth-fuzz2-lib1-l1       synth:fuzz-2 --loose 1 --liberal 1 --speedup 10 $N
 run synth-fuzz2-e60-o10-l0    synth:fuzz-2 --established 60 --other 10 --loose 0 --speedup 10 $N
 run synth-fuzz3-e100-u60-mr40-l1 synth:fuzz-3 --established 100 --udp 20 --icmp 10 --timeout tcp_unacknowledged=60 --timeout tcp_max_retrans=40 --loose 1 --speedup 10 $N
+run synth-fuzz3-e200-u200-mr40-mrc1-l0 synth:fuzz-3 --established 200 --timeout tcp_unacknowledged=200 --timeout tcp_max_retrans=40 --loose 0 --speedup 10 --sysctl nf_conntrack_tcp_max_retrans=1 $N
 run synth-fuzz4-def-l1        synth:fuzz-4 --loose 1 --speedup 10 $N
 run synth-fuzz4-e30-o20-l0    synth:fuzz-4 --established 30 --other 20 --loose 0 --speedup 10 $N
 run synth-fuzz4-e45-o15-u7-l0 synth:fuzz-4 --established 45 --other 15 --udp 7 --loose 0 --speedup 10 $N  # not multiples of 10: the kernel gets 4/2/1 s (Python round: 40/20/10 capture s)
