@@ -122,6 +122,29 @@ TEST(conntrack_tcp, acked_data_uses_established_timeout) {
             "acked");
 }
 
+TEST(conntrack_tcp, retransmission_counter_wraps_like_the_kernels_u8) {
+  // ct->proto.tcp.retrans is a u8 that tcp_in_window() increments on every identical repeat: 255
+  // repeats keep the entry on tcp.max_retrans (10 s here), the 256th brings the counter back to 0
+  // and the entry back on the unacknowledged timeout (300 s).
+  for (int repeats : {255, 256}) {
+    tcp_conv c;
+    session_device d("fw", linux_with({{"tcp.established", "600"}, {"tcp.max_retrans", "10"}, {"tcp.loose", "0"}}));
+    run_steps(d, {{c.syn(0), F, reason::new_session}, {c.synack(0.1), F, reason::established},
+                  {c.ack(false, 0.2), F, reason::established}}, "handshake");
+    const packet_view seg = c.data(false, 500, 1);
+    run_steps(d, {{seg, F, reason::established}}, "segment");
+    for (int i = 1; i <= repeats; ++i) {
+      packet_view again = seg;
+      again.ts = seg.ts + i * sim_time{10'000'000};  // every 10 ms
+      run_steps(d, {{again, F, reason::established}}, "repeat");
+    }
+    const bool alive = repeats == 256;
+    run_steps(d, {{c.data(false, 10, 1 + repeats * 0.01 + 20), alive ? F : D,
+                   alive ? reason::established : reason::no_session}},
+              alive ? "256 repeats" : "255 repeats");
+  }
+}
+
 TEST(conntrack_tcp, syn_retransmit_does_not_refresh) {
   // SYN at 0 s, again at 108 s, SYN/ACK at 132 s → dropped: the entry expired at 120 s.
   tcp_conv c;

@@ -279,7 +279,7 @@ inline window_result in_window(tcp_track& t, int dir, tcp_index index, const pac
   if (index == tcp_index::ack) {
     if (t.last_dir == dir && t.last_seq == seq && t.last_ack == ack && t.last_end == end &&
         t.last_win == win_raw) {
-      if (t.retrans < 255) t.retrans++;
+      t.retrans++;  // a u8 in struct ip_ct_tcp: the 256th repeat brings it back to 0, as in the kernel
     } else {
       t.last_dir = dir;
       t.last_seq = seq;
