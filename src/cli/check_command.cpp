@@ -232,7 +232,6 @@ scenario_result run_one(const std::string& file) {
   ropt.log.cold_start = sc.cold_start;
   ropt.log.warm_window = seconds(sc.warm_window);
   trace_reader reader(sc.trace);
-  if (!sc.topo.devices.empty()) reader.set_frag_timeout(sc.topo.devices.front().config.frag_timeout);
   replay rp(std::move(sc.topo), ropt);
   check_sink sink(ex);
   r.summary = rp.run(reader, sink);

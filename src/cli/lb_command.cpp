@@ -37,7 +37,6 @@ class backend_sink final : public replay_sink {
 
 std::map<std::uint64_t, std::string> backends_of(const topology& topo, const std::string& trace) {
   trace_reader reader(trace);
-  if (!topo.devices.empty()) reader.set_frag_timeout(topo.devices.front().config.frag_timeout);
   backend_sink sink;
   replay r(topo, replay_options{});
   r.run(reader, sink);

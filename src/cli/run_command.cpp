@@ -238,7 +238,7 @@ int run(const run_options& opt_in) {
   apply_sets(topo, opt.sets);
 
   trace_reader reader(opt.trace);
-  if (!topo.devices.empty()) reader.set_frag_timeout(topo.devices.front().config.frag_timeout);  // as the replay
+  reader.set_frag_timeout(topo.reassembly_timeout());  // as the replay (set before a reader thread starts)
 
   sim_time base = 0;
   report::run_info info;

@@ -332,7 +332,7 @@ std::vector<sweep_point> run_sweep(const sweep_options& in) {
     trace_reader reader(opt.run.trace);
     // one decoder for every lane: the base settings' reassembly timeout (a sweep of
     // ip.frag_timeout itself decodes as the base does)
-    if (!base.devices.empty()) reader.set_frag_timeout(base.devices.front().config.frag_timeout);
+    reader.set_frag_timeout(base.reassembly_timeout());
     if (ka.enabled()) {
       keepalive_source<trace_reader> src(reader, ka);
       fn(src);

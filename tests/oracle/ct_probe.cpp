@@ -175,7 +175,6 @@ int main(int argc, char** argv) {
   ropt.log.cold_start = true;
   ropt.observer = &pr;
   trace_reader reader(argv[1]);
-  reader.set_frag_timeout(cfg.frag_timeout);
   replay r({device_spec{"fw", cfg}}, ropt);
   replay_sink none;
   r.run(reader, none);

@@ -68,7 +68,6 @@ rows_sink replay_capture(const os::capture& k, std::vector<std::pair<const char*
   rows_sink sink;
   {
     trace_reader reader(path.string());
-    reader.set_frag_timeout(cfg.frag_timeout);  // as sessim run does
     replay r({device_spec{"fw", cfg}}, replay_options{});
     run_summary s = r.run(reader, sink);
     if (summary) *summary = s;
@@ -342,4 +341,21 @@ TEST(fragment_replay, reassembly_timer_from_the_first_fragment_and_new_queue_aft
   EXPECT_EQ(r.of(8), "forward new");
   EXPECT_EQ(r.of(9), "forward new");
   EXPECT_EQ(r.of(10), "forward established");  // the INIT was decoded from the new queue (D17)
+}
+
+// replay::run() gives the decoder the device's ip.frag_timeout (here 10 s, not the default 30 s):
+// a first fragment too short for its SCTP header that comes again after 10 s is decoded from the
+// new queue, so the INIT is tracked and its INIT ACK accepted (a library user need not align them).
+TEST(fragment_replay, decoder_follows_the_devices_reassembly_timeout) {
+  os::capture k;
+  auto c = os::fragments(os::sctp(C, S, 55009, 3868, 0, os::init_chunk(1, 0x51510009, 1)), 0x4009, {8});
+  k.add(0, c[0]);                                                          // 1 (8 bytes: no SCTP header)
+  k.add(os::sec(12), c[1]);                                                // 2 (expired at 10 s: new queue)
+  k.add(os::sec(13), c[0]);                                                // 3 (completes the new queue)
+  k.add(os::sec(13) + os::ms(1), os::sctp(S, C, 3868, 55009, 0x51510009, os::init_chunk(2, 0x61610009, 1)));  // 4
+  rows_sink r = replay_capture(k, {{"ip.frag_timeout", "10"}});
+  EXPECT_EQ(r.of(1), "drop ip-fragment-orphan");
+  EXPECT_EQ(r.of(2), "forward fragment");
+  EXPECT_EQ(r.of(3), "forward new");
+  EXPECT_EQ(r.of(4), "forward established");
 }

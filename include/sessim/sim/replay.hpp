@@ -132,6 +132,9 @@ class replay {
   /// will need are prefetched (the sink must not look at the source's current raw frame).
   template <class Source>
   run_summary run(Source& src, replay_sink& sink) {
+    // A decoder that reassembles (trace_reader) forgets a datagram when this replay does. A source
+    // already reading on its own thread (threaded_source) is set by whoever made it.
+    if constexpr (requires { src.set_frag_timeout(sim_time{}); }) src.set_frag_timeout(frag_timeout(false));
     begin(sink);
     if (opt_.read_ahead) return run_read_ahead(src);
     packet_view p;
@@ -684,12 +687,8 @@ class replay {
            (a.key.src.v6 || a.key.proto == b.key.proto);
   }
 
-  /// Reassembly timeout of a datagram: the first device's ip.frag_timeout / ip.frag6_timeout.
-  sim_time frag_timeout(bool v6) const {
-    if (devices_.empty()) return seconds(v6 ? 60 : 30);
-    const device_config& c = devices_[0]->config();
-    return v6 ? c.frag6_timeout : c.frag_timeout;
-  }
+  /// Reassembly timeout of a datagram (topology::reassembly_timeout).
+  sim_time frag_timeout(bool v6) const { return topo_.reassembly_timeout(v6); }
 
   /** Queues fragment p as ip_frag_queue / nf_ct_frag6_queue do. A last fragment whose end
    *  contradicts what was seen, a non-last one beyond a known end, a zero-length one, or one

@@ -191,6 +191,14 @@ struct topology {
   std::uint64_t seed = 1;
   std::shared_ptr<const lb::lb_config> lb;  ///< virtual servers on devices (null: none; lb/virtual_server.hpp)
 
+  /// How long an incomplete fragmented datagram is held: the first device's ip.frag_timeout
+  /// (IPv4) or ip.frag6_timeout (IPv6); Linux's defaults without devices. The replay's reassembly
+  /// and the decoder's (trace_reader::set_frag_timeout) both use it.
+  sim_time reassembly_timeout(bool v6 = false) const {
+    if (devices.empty()) return seconds(v6 ? 60 : 30);
+    return v6 ? devices.front().config.frag6_timeout : devices.front().config.frag_timeout;
+  }
+
   /// Index of a device by name, or nullopt.
   std::optional<std::size_t> device_index(std::string_view name) const {
     for (std::size_t i = 0; i < devices.size(); ++i)
