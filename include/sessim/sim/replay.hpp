@@ -119,6 +119,7 @@ class replay {
           lb_[*di].push_back(std::make_unique<lb::balancer>(vs, topo_.lb->events, topo_.seed,
                                                             lb::ipvs_timeouts::from(topo_.devices[*di].config)));
     }
+    single_ = devices_.size() == 1 && simple_ && topo_.paths.empty() && !topo_.lb && !opt_.observer;
     log_ = std::make_unique<connection_log>(std::move(names), std::move(cfgs), opt.log,
                                             [this](const connection& c) { emit(c); });
   }
@@ -524,6 +525,10 @@ class replay {
   // ---- packets -------------------------------------------------------------------------------
   /// Packet p reaches the topology at time `at` (its capture time, or when its datagram completed).
   void arrive(const packet_view& p, sim_time at, std::size_t h = connection_log::no_hash) {
+    if (single_) {
+      arrive_single(p, at, h);
+      return;
+    }
     int dir = 0;
     const sim_time bound = at + min_offset_;
     run_until(bound, false);  // everything strictly before any arrival of this or a later frame
@@ -543,6 +548,40 @@ class replay {
       keep(a);
       events_.schedule(at + offset, sim_event{std::move(a)});
     }
+  }
+
+  /** arrive() + process_route() for a topology of one device on the default path, with no
+   *  balancer, sync group, redirect, scheduled device event or observer (single_): the same
+   *  steps in the same order, without the arrival record, route resolution and per-hop checks
+   *  that only a larger topology needs. No packet waits in the event queue here, so the
+   *  connection record is used without a counted reference: nothing hands it out before the
+   *  next call into the log. */
+  void arrive_single(const packet_view& p, sim_time at, std::size_t h) {
+    if (!events_.empty()) run_until(at, false);
+    advance(at);
+    if (!opt_.external_flush && at - last_flush_ >= seconds(1)) {
+      log_->flush_idle(at);
+      last_flush_ = at;
+    }
+    int dir = 0;
+    connection& c = log_->on_packet_raw(p, trace_start_, dir, h);
+    if (!events_.empty()) run_until(at, true);  // events already due at the arrival time go first
+    decision d;
+    if (!p.l4_header) {
+      d.v = c.dev[0].last;
+      d.why = reason::fragment;
+    } else {
+      const bool warm = c.warm && !c.dev[0].had_session;
+      d = devices_[0]->process(p, at, warm, [&](const session_end& e) { on_end(0, e); }, &c.dev[0].hint);
+    }
+    // explain_drop() finds no topology cause with one device: no peer, group or device event.
+    log_->on_decision(c, 0, p, dir, d);
+    sink_->on_verdict(p, names_[0], d.v, reason_name(d.why));
+    if (d.v != verdict::forward) [[unlikely]] {
+      ++summary_.frames_dropped;
+      return;
+    }
+    sink_->on_delivered(p);
   }
 
   /// An arrival about to wait in the event queue gets its own copy of the packet.
@@ -1093,6 +1132,7 @@ class replay {
   sim_time trace_start_ = 0, last_flush_ = 0, advanced_to_ = std::numeric_limits<sim_time>::min();
   bool first_ = true;
   bool simple_ = true;
+  bool single_ = false;  ///< one device, default path, nothing else: arrive_single()
 };
 
 }  // namespace sessim
