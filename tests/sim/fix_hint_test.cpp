@@ -68,6 +68,34 @@ TEST(fix_hint, ack_refused_by_the_syn_only_filter_names_it) {
   EXPECT_TRUE(has(b.hint, "policy.syn_only=0")) << b.hint;
 }
 
+// The client's SYN/ACK took another path: the device holds the session but has seen no reply, and
+// policy.syn_only with scope unreplied (a `ct state new` rule) drops the client's next packet. The
+// hint names the scope, not the capture start (the device had the session all along).
+TEST(fix_hint, client_packet_refused_in_an_unreplied_session_names_the_syn_only_scope) {
+  tcp_conv c;
+  break_info b = broken_one({c.syn(1), c.ack(false, 1.02), c.data(false, 10, 1.03)},
+                            {{"policy.syn_only", "1"}, {"tcp.strict_states", "0"}});
+  EXPECT_EQ(b.frame, 2u);
+  EXPECT_EQ(b.cause, break_cause::no_session);
+  EXPECT_EQ(b.why, reason::no_session);
+  EXPECT_EQ(b.fix_key, "policy.syn_only_scope");
+  EXPECT_TRUE(has(b.hint, "policy.syn_only_scope=create")) << b.hint;
+  // With scope create (pf's flags S/SA) the same packets pass.
+  topology t;
+  t.devices = {device_spec{"fw", find_preset("linux").make()}};
+  apply_setting(t.devices[0].config, "policy.syn_only", "1");
+  apply_setting(t.devices[0].config, "tcp.strict_states", "0");
+  apply_setting(t.devices[0].config, "policy.syn_only_scope", "create");
+  test::vector_source src{{c.syn(1), c.ack(false, 1.02), c.data(false, 10, 1.03)}};
+  replay_options o;
+  o.log.cold_start = true;
+  replay r(std::move(t), o);
+  collect out;
+  r.run(src, out);
+  ASSERT_EQ(out.conns.size(), 1u);
+  EXPECT_FALSE(out.conns[0].broken);
+}
+
 TEST(fix_hint, icmp_reply_without_request_names_no_setting) {
   break_info b = broken_one({test::icmp_echo(true, 1)}, {{"tcp.loose", "1"}});
   EXPECT_EQ(b.why, reason::icmp_no_request);

@@ -66,6 +66,7 @@ struct decision {
   bool reject_rst = false;    ///< the device answered the sender with a RST (reject policy)
   bool changed = false;       ///< session created, or its TCP state or status changed
   std::uint8_t tcp_state = 0; ///< TCP session's conntrack state after the packet (when tracked)
+  bool syn_only_unreplied = false;  ///< dropped by policy.syn_only (scope unreplied) although tracked
 };
 
 /// Per-device counters for the report.
@@ -254,6 +255,13 @@ class session_device {
   }
 
  private:
+  /// A client packet that policy.syn_only (scope unreplied) drops after conntrack tracked it.
+  static decision filtered_drop() {
+    decision d = drop(reason::no_session);
+    d.syn_only_unreplied = true;
+    return d;
+  }
+
   static decision drop(reason r) {
     decision d;
     d.v = verdict::drop;
@@ -597,13 +605,13 @@ class session_device {
           ++stats_.killed;
           table_.erase(s);
           on_end(e);
-          if (filtered) return drop(reason::no_session);
+          if (filtered) return filtered_drop();
           d.why = o.why;
           return d;
         }
         case tcp::tcp_action::accept_no_refresh:
           if (dir == 1) s.status |= tcp::status::seen_reply;
-          if (filtered) return drop(reason::no_session);
+          if (filtered) return filtered_drop();
           d.why = o.why;
           d.changed = d.changed || s.status != status_before;
           set_tracked(d, s);
@@ -611,7 +619,7 @@ class session_device {
         case tcp::tcp_action::accept:
           refresh(s, o.slot, now);
           if (dir == 1) s.status |= tcp::status::seen_reply;
-          if (filtered) return drop(reason::no_session);
+          if (filtered) return filtered_drop();
           d.why = o.why;
           d.changed = d.changed || s.status != status_before || s.slot != slot_before;
           set_tracked(d, s);

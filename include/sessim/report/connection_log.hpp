@@ -191,7 +191,7 @@ class connection_log {
                    ? fmt::format("raise table.capacity above {} or use table.full=early-drop", configs_[i].capacity)
                    : fmt::format("raise table.capacity above {}, or shorten the closing-state timeouts", configs_[i].capacity);
     } else if (b.cause == break_cause::no_session) {
-      no_session_fix(c, d.why, configs_[i], b);
+      no_session_fix(c, d, configs_[i], b);
     } else if (b.cause == break_cause::sync_race) {
       b.fix_key = "sync.latency";
       b.hint = b.sync_lost
@@ -221,8 +221,15 @@ class connection_log {
   /** The fix of a no-session break: the setting that would have accepted the packet, or none
    *  (empty key) when no policy creates a session from it (conntrack neither): a FIN, RST or
    *  SYN/ACK without one, an ICMP reply without its request, an ICMP error about nothing. */
-  static void no_session_fix(const connection& c, reason why, const device_config& cfg, break_info& b) {
-    if (c.had_syn()) {
+  static void no_session_fix(const connection& c, const decision& d, const device_config& cfg, break_info& b) {
+    const reason why = d.why;
+    if (d.syn_only_unreplied) {
+      // The device holds the session, but no reply has crossed it: policy.syn_only (scope
+      // unreplied, a `ct state new` rule) drops every client packet that is not a bare SYN.
+      b.fix_key = "policy.syn_only_scope";
+      b.hint = "no reply crossed this device (asymmetric route?) and policy.syn_only drops every client packet "
+               "but a SYN until one does: route replies through it, or policy.syn_only_scope=create";
+    } else if (c.had_syn()) {
       b.fix_key = "policy.no_session";
       b.hint = "the device had no session for it: check the policy and capture start";
     } else if (why == reason::no_session && cfg.syn_only) {
