@@ -68,13 +68,14 @@ TEST(fix_hint, ack_refused_by_the_syn_only_filter_names_it) {
   EXPECT_TRUE(has(b.hint, "policy.syn_only=0")) << b.hint;
 }
 
-// The client's SYN/ACK took another path: the device holds the session but has seen no reply, and
+// The server's SYN/ACK took another path (the asymmetric set-up: tcp.strict_states=0 and
+// tcp.be_liberal=1 accept the client's ACK in SYN_SENT): the device holds the session but has seen no reply, and
 // policy.syn_only with scope unreplied (a `ct state new` rule) drops the client's next packet. The
 // hint names the scope, not the capture start (the device had the session all along).
 TEST(fix_hint, client_packet_refused_in_an_unreplied_session_names_the_syn_only_scope) {
   tcp_conv c;
   break_info b = broken_one({c.syn(1), c.ack(false, 1.02), c.data(false, 10, 1.03)},
-                            {{"policy.syn_only", "1"}, {"tcp.strict_states", "0"}});
+                            {{"policy.syn_only", "1"}, {"tcp.strict_states", "0"}, {"tcp.be_liberal", "1"}});
   EXPECT_EQ(b.frame, 2u);
   EXPECT_EQ(b.cause, break_cause::no_session);
   EXPECT_EQ(b.why, reason::no_session);
@@ -85,6 +86,7 @@ TEST(fix_hint, client_packet_refused_in_an_unreplied_session_names_the_syn_only_
   t.devices = {device_spec{"fw", find_preset("linux").make()}};
   apply_setting(t.devices[0].config, "policy.syn_only", "1");
   apply_setting(t.devices[0].config, "tcp.strict_states", "0");
+  apply_setting(t.devices[0].config, "tcp.be_liberal", "1");
   apply_setting(t.devices[0].config, "policy.syn_only_scope", "create");
   test::vector_source src{{c.syn(1), c.ack(false, 1.02), c.data(false, 10, 1.03)}};
   replay_options o;
