@@ -219,6 +219,29 @@ struct pcap_source::impl {
   ~impl() {
     if (p) pcap_close(p);
   }
+
+  /// next() when pcap_next_ex() returned rc != 1 for frame n: the end of the file, or an error
+  /// (out of line, so that the per-frame path saves no registers for it).
+  [[gnu::cold, gnu::noinline]] bool no_frame(pcap_source& self, raw_frame& f, int rc, std::uint64_t n) {
+    if (rc == PCAP_ERROR_BREAK) {  // -2: end of file
+      pcap_close(p);
+      p = nullptr;
+      return false;
+    }
+    std::string msg = strip_path(path, pcap_geterr(p));
+    if (is_mixed_interface_error(msg)) {
+      // libpcap refuses pcapng files whose interfaces differ; re-read with the built-in reader
+      // and skip the frames already delivered.
+      pcap_close(p);
+      p = nullptr;
+      ng = std::make_unique<pcapng_reader>(path);
+      for (std::uint64_t i = 1; i < n; ++i) {
+        if (!ng->next(f, i)) throw trace_error(fmt::format("{}: frame {}: {}", path, i, msg));
+      }
+      return self.next(f);
+    }
+    throw trace_error(fmt::format("{}: frame {}: {}", path, n, msg));
+  }
 };
 
 pcap_source::pcap_source(const std::string& path) : impl_(std::make_unique<impl>()) {
@@ -254,27 +277,8 @@ bool pcap_source::next(raw_frame& f) {
   if (!m.p) return false;
   pcap_pkthdr* h = nullptr;
   const u_char* data = nullptr;
-  int rc = pcap_next_ex(m.p, &h, &data);
-  if (rc == PCAP_ERROR_BREAK) {  // -2: end of file
-    pcap_close(m.p);
-    m.p = nullptr;
-    return false;
-  }
-  if (rc != 1) {
-    std::string msg = strip_path(m.path, pcap_geterr(m.p));
-    if (is_mixed_interface_error(msg)) {
-      // libpcap refuses pcapng files whose interfaces differ; re-read with the built-in reader
-      // and skip the frames already delivered.
-      pcap_close(m.p);
-      m.p = nullptr;
-      m.ng = std::make_unique<pcapng_reader>(m.path);
-      for (std::uint64_t i = 1; i < n; ++i) {
-        if (!m.ng->next(f, i)) throw trace_error(fmt::format("{}: frame {}: {}", m.path, i, msg));
-      }
-      return next(f);
-    }
-    throw trace_error(fmt::format("{}: frame {}: {}", m.path, n, msg));
-  }
+  const int rc = pcap_next_ex(m.p, &h, &data);
+  if (rc != 1) [[unlikely]] return m.no_frame(*this, f, rc, n);
   f.frame = n;
   f.ts = static_cast<sim_time>(h->ts.tv_sec) * ns_per_s + static_cast<sim_time>(h->ts.tv_usec);
   f.caplen = h->caplen;

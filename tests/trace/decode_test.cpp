@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "sessim/trace/decode.hpp"
@@ -902,4 +904,97 @@ TEST(decode_frame, reuses_output_without_stale_fields) {
   EXPECT_FALSE(p.has_inner);
   EXPECT_EQ(p.icmp_type, 0);
   EXPECT_EQ(p.frame, 3u);
+}
+
+// ---------------------------------------------------------------- the straight-line path
+
+namespace {
+/// Every field of two views (field by field: padding bytes are not compared).
+void expect_same_view(const packet_view& a, const packet_view& b, const std::string& what) {
+  SCOPED_TRACE(what);
+#define SESSIM_SAME(f) EXPECT_TRUE(a.f == b.f) << #f
+  SESSIM_SAME(frame); SESSIM_SAME(ts); SESSIM_SAME(key); SESSIM_SAME(key.src.v6); SESSIM_SAME(key.dst.v6);
+  SESSIM_SAME(key.vlan); SESSIM_SAME(wire_len); SESSIM_SAME(l3_offset); SESSIM_SAME(ip_len);
+  SESSIM_SAME(l4_len); SESSIM_SAME(payload_len); SESSIM_SAME(truncated); SESSIM_SAME(fragment);
+  SESSIM_SAME(l4_header); SESSIM_SAME(synthetic); SESSIM_SAME(df); SESSIM_SAME(frag_id);
+  SESSIM_SAME(frag_offset); SESSIM_SAME(frag_end); SESSIM_SAME(frag_more); SESSIM_SAME(reassembled);
+  SESSIM_SAME(udp_len); SESSIM_SAME(tos); SESSIM_SAME(ttl); SESSIM_SAME(seq); SESSIM_SAME(ack);
+  SESSIM_SAME(win); SESSIM_SAME(flags); SESSIM_SAME(doff); SESSIM_SAME(opt_len); SESSIM_SAME(opts);
+  SESSIM_SAME(icmp_type); SESSIM_SAME(icmp_code); SESSIM_SAME(icmp_error); SESSIM_SAME(has_inner);
+  SESSIM_SAME(inner); SESSIM_SAME(inner_icmp_type); SESSIM_SAME(inner_icmp_code); SESSIM_SAME(gre.kind);
+  SESSIM_SAME(gre.call); SESSIM_SAME(inner_gre.kind); SESSIM_SAME(inner_gre.call); SESSIM_SAME(sctp_vtag);
+  SESSIM_SAME(sctp_init_tag); SESSIM_SAME(sctp_chunk_map); SESSIM_SAME(sctp_nchunks); SESSIM_SAME(sctp_bad);
+  SESSIM_SAME(sctp_chunks); SESSIM_SAME(sctp_chunk_flags); SESSIM_SAME(l7.status); SESSIM_SAME(l7.tls);
+  SESSIM_SAME(l7.host.s); SESSIM_SAME(l7.path.s); SESSIM_SAME(l7.header.s);
+#undef SESSIM_SAME
+}
+}  // namespace
+
+TEST(decode_frame, reset_matches_a_value_initialised_view) {
+  packet_view v;
+  std::memset(static_cast<void*>(&v), 0xa5, sizeof v);
+  v.frame = 9;
+  v.ts = 11;
+  detail::reset_view(v);
+  packet_view ref{};
+  ref.frame = 9;
+  ref.ts = 11;
+  expect_same_view(v, ref, "reset_view");
+}
+
+// decode_frame takes Ethernet / IPv4 (20-byte header, no fragment) / TCP or UDP in one straight
+// line (detail::decode_fast_ether_ipv4) and everything else through decode_frame_layers. Both
+// must give the same view and skip reason for every such frame, cut at every length.
+TEST(decode_frame, straight_line_path_matches_the_general_path) {
+  const bytes http = {'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n',
+                      'H', 'o', 's', 't', ':', ' ', 'a', '.', 'b', '\r', '\n', '\r', '\n'};
+  const bytes tls = {0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, 0x00, 0x3c, 0x03, 0x03};
+  std::vector<bytes> frames;
+  for (const bytes& opts : {bytes{}, bytes{1, 1, 1, 1}, bytes{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2}, syn_opts, bytes(40, 1)})
+    for (const bytes& pl : {bytes{}, http, tls, bytes{'x', 'y'}})
+      frames.push_back(eth(0x0800, ipv4(6, a_ip, b_ip, tcp(40000, 443, 5, 6, tcp_flags::ack, 501, opts, pl),
+                                        {.id = 7, .frag = 0, .tos = 0xb8, .ttl = 63})));
+  frames.push_back(eth(0x0800, ipv4(17, a_ip, b_ip, udp(53, 5353, bytes(12, 7)))));
+  frames.push_back(eth(0x0800, ipv4(17, a_ip, b_ip, udp(53, 5353, {}))));
+  frames.push_back(eth(0x0800, ipv4(1, a_ip, b_ip, icmp(8, 0, 77, 1))));
+  frames.push_back(eth(0x0800, ipv4(6, a_ip, b_ip, tcp(1, 2, 3, 4, tcp_flags::syn, 5), {.options = {1, 1, 1, 1}})));
+  frames.push_back(eth(0x0800, ipv4(6, a_ip, b_ip, tcp(1, 2, 3, 4, tcp_flags::syn, 5), {.frag = 0x2000})));
+  frames.push_back(eth(0x0800, ipv4(6, a_ip, b_ip, tcp(1, 2, 3, 4, tcp_flags::syn, 5), {.frag = 0x0001})));
+  frames.push_back(eth(0x0800, ipv4(6, a_ip, b_ip, tcp(1, 2, 3, 4, tcp_flags::syn, 5), {.frag = 0x8000})));
+  frames.push_back(eth_tagged({{0x8100, 10}}, 0x0800, ipv4(6, a_ip, b_ip, tcp(1, 2, 3, 4, tcp_flags::syn, 5))));
+  bytes bad_doff = eth(0x0800, ipv4(6, a_ip, b_ip, tcp(1, 2, 3, 4, tcp_flags::ack, 5)));
+  bad_doff[14 + 20 + 12] = 0x40;
+  frames.push_back(bad_doff);
+  bad_doff[14 + 20 + 12] = 0xf0;
+  frames.push_back(bad_doff);
+  bytes bad_udp = eth(0x0800, ipv4(17, a_ip, b_ip, udp(1, 2, bytes(4, 0))));
+  put16(bad_udp, 14 + 20 + 4, 7);
+  frames.push_back(bad_udp);
+  put16(bad_udp, 14 + 20 + 4, 13);
+  frames.push_back(bad_udp);
+  bytes bad_tot = eth(0x0800, ipv4(6, a_ip, b_ip, tcp(1, 2, 3, 4, tcp_flags::ack, 5)));
+  put16(bad_tot, 14 + 2, 19);
+  frames.push_back(bad_tot);
+  bytes padded = eth(0x0800, ipv4(17, a_ip, b_ip, udp(1, 2, bytes(2, 0))));
+  padded.resize(64, 0);  // Ethernet padding after the datagram
+  frames.push_back(padded);
+  fragment_cache fc1(16), fc2(16);  // both paths see the same frames, fragments included
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const bytes& f = frames[i];
+    const auto size = static_cast<std::uint32_t>(f.size());
+    for (std::uint32_t cap = 0; cap <= size; ++cap) {
+      for (std::uint32_t wire : {size, size + 100, cap, size - 1}) {
+        packet_view a, b;
+        a.frame = b.frame = 3;
+        a.ts = b.ts = 4;
+        const bytes cut(f.begin(), f.begin() + cap);
+        const skip_reason ra = decode_frame(linktype::ethernet, cut.data(), cap, wire, a, fc1);
+        skip_reason rb = decode_frame_layers(linktype::ethernet, cut.data(), cap, wire, b, fc2);
+        b.l3_offset = rb == skip_reason::none && b.l3_offset <= cap ? cap - b.l3_offset : 0;
+        const std::string what = "frame " + std::to_string(i) + " cap " + std::to_string(cap) + " wire " + std::to_string(wire);
+        EXPECT_EQ(ra, rb) << what;
+        expect_same_view(a, b, what);
+      }
+    }
+  }
 }

@@ -119,43 +119,60 @@ struct flow_key {
   }
 };
 
+namespace detail {
+/// One round of hash_key's mixing.
+[[gnu::always_inline]] inline std::uint64_t hash_mix(std::uint64_t h, std::uint64_t v) noexcept {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+/// hash_key of a key given as its words: the two addresses as native-order 8-byte words, then
+/// (sport << 32 | dport << 16 | proto) and (vlan << 1 | src.v6).
+[[gnu::always_inline]] inline std::uint64_t hash_words(std::uint64_t a0, std::uint64_t a1, std::uint64_t b0,
+                                                       std::uint64_t b1, std::uint64_t ports,
+                                                       std::uint64_t vlan_v6) noexcept {
+  std::uint64_t h = 0x243f6a8885a308d3ULL;
+  h = hash_mix(h, a0); h = hash_mix(h, a1); h = hash_mix(h, b0); h = hash_mix(h, b1);
+  h = hash_mix(h, ports);
+  return hash_mix(h, vlan_v6);
+}
+}  // namespace detail
+
 /// 64-bit mixing hash of a directional key (deterministic across runs and machines).
 inline std::uint64_t hash_key(const flow_key& k) noexcept {
-  auto mix = [](std::uint64_t h, std::uint64_t v) {
-    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 33);
-  };
   std::uint64_t a0, a1, b0, b1;
   std::memcpy(&a0, k.src.b.data(), 8); std::memcpy(&a1, k.src.b.data() + 8, 8);
   std::memcpy(&b0, k.dst.b.data(), 8); std::memcpy(&b1, k.dst.b.data() + 8, 8);
-  std::uint64_t h = 0x243f6a8885a308d3ULL;
-  h = mix(h, a0); h = mix(h, a1); h = mix(h, b0); h = mix(h, b1);
-  h = mix(h, (std::uint64_t{k.sport} << 32) | (std::uint64_t{k.dport} << 16) | k.proto);
-  h = mix(h, (std::uint64_t{k.vlan} << 1) | (k.src.v6 ? 1u : 0u));
-  return h;
+  return detail::hash_words(a0, a1, b0, b1,
+                            (std::uint64_t{k.sport} << 32) | (std::uint64_t{k.dport} << 16) | k.proto,
+                            (std::uint64_t{k.vlan} << 1) | (k.src.v6 ? 1u : 0u));
 }
 
 /// Hash that is the same for both directions of a flow.
 /// (Same values as hashing the smaller of the key and its reverse in flow_key's ordering, but
-/// without building the reversed key.)
+/// without building and copying the reversed key.)
 inline std::uint64_t hash_bidir(const flow_key& k) noexcept {
   // reversed(k) < k  <=>  (dst, src, dport, sport) < (src, dst, sport, dport)
   //                  <=>  dst < src, or dst == src and dport < sport.
   // Byte-wise (lexicographic) order of the 16 address bytes = order of two big-endian words.
-  auto be = [](const std::uint8_t* p) {
-    std::uint64_t v;
-    std::memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
-  };
-  const std::uint64_t d0 = be(k.dst.b.data()), s0 = be(k.src.b.data());
-  const std::uint64_t d1 = be(k.dst.b.data() + 8), s1 = be(k.src.b.data() + 8);
+  std::uint64_t a0, a1, b0, b1;  // native order, as hash_key reads them
+  std::memcpy(&a0, k.src.b.data(), 8); std::memcpy(&a1, k.src.b.data() + 8, 8);
+  std::memcpy(&b0, k.dst.b.data(), 8); std::memcpy(&b1, k.dst.b.data() + 8, 8);
+  const std::uint64_t s0 = __builtin_bswap64(a0), d0 = __builtin_bswap64(b0);
   bool rev_less;
-  if (d0 != s0) rev_less = d0 < s0;
-  else if (d1 != s1) rev_less = d1 < s1;
-  else if (k.dst.v6 != k.src.v6) rev_less = k.dst.v6 < k.src.v6;
-  else rev_less = k.dport < k.sport;
-  return rev_less ? hash_key(k.reversed()) : hash_key(k);
+  if (d0 != s0) [[likely]] rev_less = d0 < s0;
+  else {
+    const std::uint64_t s1 = __builtin_bswap64(a1), d1 = __builtin_bswap64(b1);
+    if (d1 != s1) rev_less = d1 < s1;
+    else if (k.dst.v6 != k.src.v6) rev_less = k.dst.v6 < k.src.v6;
+    else rev_less = k.dport < k.sport;
+  }
+  // hash_key(rev_less ? k.reversed() : k): the reversed key swaps the addresses (with their v6
+  // flags) and the ports.
+  const std::uint64_t sp = k.sport, dp = k.dport, vlan = std::uint64_t{k.vlan} << 1;
+  if (rev_less)
+    return detail::hash_words(b0, b1, a0, a1, (dp << 32) | (sp << 16) | k.proto, vlan | (k.dst.v6 ? 1u : 0u));
+  return detail::hash_words(a0, a1, b0, b1, (sp << 32) | (dp << 16) | k.proto, vlan | (k.src.v6 ? 1u : 0u));
 }
 
 }  // namespace sessim

@@ -182,20 +182,29 @@ inline l7_fields parse_tls(const std::uint8_t* p, std::size_t captured, std::siz
   return f;
 }
 
-/// Decodes the L7 fields of a client payload (`captured` of `total` bytes present).
-inline l7_fields parse_payload(const std::uint8_t* p, std::size_t captured, std::size_t total) {
-  if (total == 0) return {};
-  if (captured == 0) { l7_fields f; f.status = l7_status::cut; return f; }
+/** parse_payload() into `f`, which must hold l7_fields{} (all zero bytes): the usual payload,
+ *  neither HTTP nor TLS, leaves it untouched instead of building and copying an empty result.
+ *  The decoder calls this on the packet_view it has just cleared. */
+inline void parse_payload_into(l7_fields& f, const std::uint8_t* p, std::size_t captured, std::size_t total) {
+  if (total == 0) return;
+  if (captured == 0) { f.status = l7_status::cut; return; }
   switch (p[0]) {  // one test for the usual payload, which is neither
     case 0x16:
-      if (captured < 2 || p[1] == 0x03) return parse_tls(p, captured, total);
-      return {};
+      if (captured < 2 || p[1] == 0x03) f = parse_tls(p, captured, total);
+      return;
     case 'G': case 'P': case 'H': case 'D': case 'O': case 'C': case 'T':  // the methods' first letters
-      if (looks_http(p, captured)) return parse_http(p, captured, total);
-      return {};
+      if (looks_http(p, captured)) f = parse_http(p, captured, total);
+      return;
     default:
-      return {};
+      return;
   }
+}
+
+/// Decodes the L7 fields of a client payload (`captured` of `total` bytes present).
+inline l7_fields parse_payload(const std::uint8_t* p, std::size_t captured, std::size_t total) {
+  l7_fields f;
+  parse_payload_into(f, p, captured, total);
+  return f;
 }
 
 }  // namespace sessim::lb
