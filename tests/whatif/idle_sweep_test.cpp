@@ -3,6 +3,11 @@
 // broken, broken_by_cause and peak_sessions — on random traces with idle gaps (library level, many
 // configurations and keys, fallback and one-pass cases), on the bundled traces/ and on traces made
 // by sessim-tracegen (through cli::run_sweep, against its replays-only mode).
+//
+// Under ASan/UBSan (common/sanitized.hpp) each configuration runs on one of the seeds, and each
+// trace with one of the option sets, in rotation: every configuration, key, seed, trace and option
+// set still runs once, without the 3-4x repetition that made these tests most of the sanitizer
+// run's time. The normal build runs every combination.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +21,7 @@
 
 #include "cli/sweep_command.hpp"
 #include "common/packet_builder.hpp"
+#include "common/sanitized.hpp"
 #include "sessim/policy/presets/all.hpp"
 #include "sessim/sim/idle_sweep.hpp"
 #include "sessim/sim/keepalive.hpp"
@@ -276,9 +282,14 @@ TEST(idle_sweep, one_pass_points_equal_separate_replays_on_random_traces) {
   tally total;
   std::map<std::string, tally> by_cfg;
   std::map<std::string, int> strict_why;
-  for (std::uint64_t seed : {1u, 2u, 3u, 4u}) {
+  const std::vector<std::uint64_t> seeds = {1, 2, 3, 4};
+  const std::vector<cfg_case> cfgs = configs();
+  for (std::size_t si = 0; si < seeds.size(); ++si) {
+    const std::uint64_t seed = seeds[si];
     const std::vector<packet_view> pk = random_trace(seed, 90);
-    for (const auto& c : configs())
+    for (std::size_t ci = 0; ci < cfgs.size(); ++ci) {
+      if (!test::runs(ci, seeds.size(), si)) continue;  // sanitized: configuration ci on seed ci % 4 only
+      const cfg_case& c = cfgs[ci];
       for (const auto& [key, values] : keys) {
         tally t;
         check_sweep(pk, c.cfg, key, values, c.ka, t, "seed " + std::to_string(seed) + ", " + c.name);
@@ -288,6 +299,7 @@ TEST(idle_sweep, one_pass_points_equal_separate_replays_on_random_traces) {
         by_cfg[c.name].one_pass += t.one_pass;
         for (const auto& [w, n] : t.why) (c.name == "linux loose=0" ? strict_why : total.why)[w] += n;
       }
+    }
   }
   for (const auto& [name, t] : by_cfg) std::printf("  %-40s %4d of %4d points one-pass\n", name.c_str(), t.one_pass, t.points);
   for (const auto& [w, n] : strict_why) std::printf("  replayed (linux loose=0): %3d  %s\n", n, w.c_str());
@@ -306,10 +318,16 @@ TEST(idle_sweep, tcp_that_resumes_after_gaps_is_one_pass) {
   // TCP only, no port reuse: with a device that drops mid-stream packets without a session, every
   // value is computed from the gaps, and equals its replay.
   tally t;
-  for (std::uint64_t seed : {11u, 12u, 13u}) {
+  std::vector<cfg_case> cfgs;
+  for (const auto& c : configs())
+    if (c.name != "linux" && c.name.find("capacity") == std::string::npos) cfgs.push_back(c);
+  const std::vector<std::uint64_t> seeds = {11, 12, 13};
+  for (std::size_t si = 0; si < seeds.size(); ++si) {
+    const std::uint64_t seed = seeds[si];
     const std::vector<packet_view> pk = random_trace(seed, 150, true);
-    for (const auto& c : configs()) {
-      if (c.name == "linux" || c.name.find("capacity") != std::string::npos) continue;
+    for (std::size_t ci = 0; ci < cfgs.size(); ++ci) {
+      if (!test::runs(ci, seeds.size(), si)) continue;  // sanitized: configuration ci on seed ci % 3 only
+      const cfg_case& c = cfgs[ci];
       for (const char* key : {"tcp.established", "tcp.close_wait", "tcp.unacknowledged"})
         for (const auto& [k, values] : keys)
           if (k == key) check_sweep(pk, c.cfg, key, values, c.ka, t, "tcp-only seed " + std::to_string(seed) + ", " + c.name);
@@ -333,14 +351,19 @@ TEST(idle_sweep, re_simulated_flows_equal_replays_under_pickup) {
   apply_setting(rst, "policy.rst_on_expiry", "1");
   cfgs.push_back({"linux rst_on_expiry", rst, {}});
   cfgs.push_back({"linux keepalive client:200s", find_preset("linux").make(), keepalive_spec::parse("client:200s")});
-  for (std::uint64_t seed : {21u, 22u, 23u, 24u}) {
+  const std::vector<std::uint64_t> seeds = {21, 22, 23, 24};
+  for (std::size_t si = 0; si < seeds.size(); ++si) {
+    const std::uint64_t seed = seeds[si];
     const std::vector<packet_view> pk = random_trace(seed, 110);
-    for (const auto& c : cfgs)
+    for (std::size_t ci = 0; ci < cfgs.size(); ++ci) {
+      if (!test::runs(ci, seeds.size(), si)) continue;  // sanitized: configuration ci on seed ci % 4 only
+      const cfg_case& c = cfgs[ci];
       for (const auto& [key, values] : keys) {
         const std::string label = "seed " + std::to_string(seed) + ", " + c.name;
         check_sweep(pk, c.cfg, key, values, c.ka, with, label, true);
         check_sweep(pk, c.cfg, key, values, c.ka, without, label, false);
       }
+    }
   }
   std::printf("  with re-simulation: %d of %d points one-pass (%d with re-simulated flows); without: %d\n", with.one_pass,
               with.points, with.resim, without.one_pass);
@@ -488,9 +511,11 @@ TEST(idle_sweep_cli, equals_replays_on_the_bundled_traces) {
   ASSERT_GT(traces.size(), 10u);
   const std::vector<std::vector<std::string>> set_cases = {
       {}, {"tcp.loose=0"}, {"tcp.loose=0", "policy.rst_on_expiry=1"}};
-  for (const auto& tr : traces)
-    for (const auto& sets : set_cases)
-      for (const auto& [k, vs] : cli_keys) check_cli(tr, sets, k, vs, t);
+  for (std::size_t ti = 0; ti < traces.size(); ++ti)
+    for (std::size_t si = 0; si < set_cases.size(); ++si) {
+      if (!test::runs(ti, set_cases.size(), si)) continue;  // sanitized: trace ti with option set ti % 3 only
+      for (const auto& [k, vs] : cli_keys) check_cli(traces[ti], set_cases[si], k, vs, t);
+    }
   check_cli(dir + "/idle-demo.pcap", {"tcp.loose=0", "tcp.established=600"}, "tcp.established", {"60", "300", "600", "3600"}, t,
             "client:300s");
   std::printf("  bundled traces: %d of %d points one-pass (not counting references), %d with re-simulated flows\n",
@@ -515,9 +540,13 @@ TEST(idle_sweep_cli, equals_replays_on_generated_traces) {
       {"close-wait.g1", "--opt gap=90"},   {"port-reuse.g1", "--opt gap=45"},  {"udp.g1", "--opt gap=150"},
       {"bench.small", "--opt packets=20000 --opt conns=2000 --opt concurrent=300 --opt rate=200"},
   };
-  for (const auto& [name, opts] : gens) {
+  const std::vector<std::vector<std::string>> set_cases = {{}, {"tcp.loose=0"}, {"policy.rst_on_expiry=1"}};
+  for (std::size_t gi = 0; gi < gens.size(); ++gi) {
+    const auto& [name, opts] = gens[gi];
     const std::string tr = gen(name, opts);
-    for (const auto& sets : std::vector<std::vector<std::string>>{{}, {"tcp.loose=0"}, {"policy.rst_on_expiry=1"}}) {
+    for (std::size_t si = 0; si < set_cases.size(); ++si) {
+      if (!test::runs(gi, set_cases.size(), si)) continue;  // sanitized: trace gi with option set gi % 3 only
+      const auto& sets = set_cases[si];
       check_cli(tr, sets, "tcp.established", {"0.5", "1", "2", "5", "30", "100", "300", "1000", "5000"}, t);
       check_cli(tr, sets, "tcp.close_wait", {"1", "10", "60", "100"}, t);
       check_cli(tr, sets, "udp.timeout", {"1", "10", "100", "200"}, t);
