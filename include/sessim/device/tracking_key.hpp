@@ -66,6 +66,13 @@ inline flow_key icmp_tracking_key(const packet_view& p) {
   return detail::icmp_tracking_key(p);
 }
 
+/// hash_bidir(tracking_key(p)), hashing a non-ICMP packet's key in place (no copy of the key):
+/// the hash the read-ahead, the connection log and the device tables share.
+[[gnu::always_inline]] inline std::size_t tracking_hash(const packet_view& p) {
+  if (!p.is_icmp()) [[likely]] return hash_bidir(p.key);
+  return hash_bidir(detail::icmp_tracking_key(p));
+}
+
 /** Puts an ICMP query's code into its key (conntrack's ICMP tuple is type, code and id, and
  *  nf_ct_invert_tuple keeps the code): request (id, T) -> (id, T | code << 8), reply
  *  (T, id) -> (T | code << 8, id), so a reply matches only a request with the same code. */

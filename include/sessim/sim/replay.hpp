@@ -294,7 +294,7 @@ class replay {
       return src.next(s.own, s.why, s.h);
     } else {
       if (!src.next(s.own, s.why)) return false;
-      if (s.why == skip_reason::none) s.h = hash_bidir(tracking_key(s.own));
+      if (s.why == skip_reason::none) s.h = tracking_hash(s.own);
       return true;
     }
   }
@@ -566,22 +566,29 @@ class replay {
     int dir = 0;
     connection& c = log_->on_packet_raw(p, trace_start_, dir, h);
     if (!events_.empty()) run_until(at, true);  // events already due at the arrival time go first
-    decision d;
-    if (!p.l4_header) {
-      d.v = c.dev[0].last;
-      d.why = reason::fragment;
-    } else {
-      const bool warm = c.warm && !c.dev[0].had_session;
-      d = devices_[0]->process(p, at, warm, [&](const session_end& e) { on_end(0, e); }, &c.dev[0].hint);
-    }
-    // explain_drop() finds no topology cause with one device: no peer, group or device event.
-    log_->on_decision(c, 0, p, dir, d);
-    sink_->on_verdict(p, names_[0], d.v, reason_name(d.why));
+    const decision d = device_decides(0, p, c, at);
     if (d.v != verdict::forward) [[unlikely]] {
+      log_->on_decision(c, 0, p, dir, d, explain_drop(c, p, 0, at, d));
+      sink_->on_verdict(p, names_[0], d.v, reason_name(d.why));
       ++summary_.frames_dropped;
       return;
     }
+    log_->on_decision(c, 0, p, dir, d);
+    sink_->on_verdict(p, names_[0], d.v, reason_name(d.why));
     sink_->on_delivered(p);
+  }
+
+  /// Device i's decision on packet p of connection c at time t: a non-first fragment follows its
+  /// datagram's first one (the device's last verdict for the connection).
+  decision device_decides(std::size_t i, const packet_view& p, connection& c, sim_time t) {
+    if (!p.l4_header) {
+      decision d;
+      d.v = c.dev[i].last;
+      d.why = reason::fragment;
+      return d;
+    }
+    const bool warm = c.warm && !c.dev[i].had_session;
+    return devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); }, &c.dev[i].hint);
   }
 
   /// An arrival about to wait in the event queue gets its own copy of the packet.
@@ -640,18 +647,11 @@ class replay {
         }
       }
       if (i < lb_.size() && !lb_[i].empty() && !lb_packet(a, i, t, rw)) return;
-      decision d;
-      if (!p.l4_header) {
-        d.v = c.dev[i].last;
-        d.why = reason::fragment;
-      } else {
-        const bool warm = c.warm && !c.dev[i].had_session;
-        if (group_of_[i] != npos) apply_defer(a, i, t);
-        d = devices_[i]->process(p, t, warm, [&](const session_end& e) { on_end(i, e); }, &c.dev[i].hint);
-      }
+      if (p.l4_header && group_of_[i] != npos) apply_defer(a, i, t);
+      const decision d = device_decides(i, p, c, t);
       if (opt_.observer) opt_.observer->on_decision(i, p, c, d, t, *devices_[i]);
       break_context ctx;
-      if (d.v != verdict::forward) ctx = explain_drop(a, i, t, d);
+      if (d.v != verdict::forward) ctx = explain_drop(c, p, i, t, d);
       log_->on_decision(c, i, p, a.dir, d, ctx);
       sink_->on_verdict(p, names_[i], d.v, reason_name(d.why));
       if (d.tracked && group_of_[i] != npos) after_tracked(i, p, c, d, t);
@@ -831,9 +831,9 @@ class replay {
   };
 
   /// Why a frame was dropped at member i, when the topology explains it better than the device.
-  break_context explain_drop(const arrival& a, std::size_t i, sim_time t, const decision& d) {
+  break_context explain_drop(const connection& c, const packet_view& p, std::size_t i, sim_time t,
+                             const decision& d) {
     break_context ctx;
-    const connection& c = *a.c;
     const std::size_t g = group_of_[i];
     // The device that held the session failed and this one took over without it.
     if (!c.dev[i].had_session || ever_down_[i])
@@ -845,7 +845,7 @@ class replay {
     // A session create or state update on its way to this member: the packet beat the sync.
     if (g != npos) {
       auto& pend = pending_[i];
-      auto it = pend.find(tracking_key(*a.p));
+      auto it = pend.find(tracking_key(p));
       if (it != pend.end()) {
         ctx.cause = break_cause::sync_race;
         if (!c.broken) ++sync_stats_[i].races;

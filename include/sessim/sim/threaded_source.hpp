@@ -110,8 +110,7 @@ class threaded_source {
         }
         slot& s = ring_[t & mask_];
         if (!src_.next(s.p, s.why)) break;
-        if (s.why == skip_reason::none)  // hash_bidir(tracking_key(s.p)), hashing the key in place
-          s.h = s.p.is_icmp() ? hash_bidir(detail::icmp_tracking_key(s.p)) : hash_bidir(s.p.key);
+        if (s.why == skip_reason::none) s.h = tracking_hash(s.p);
         ++t;
         if ((t & (batch - 1)) == 0) {
           tail_.store(t, std::memory_order_release);
