@@ -229,4 +229,16 @@ run synth-fuzz17-gre3-l1  synth:fuzz-17 --loose 1 --speedup 10 $G $N --checksum 
 run synth-fuzz18-e30-o20-gre3-l0 synth:fuzz-18 --established 30 --other 20 --loose 0 --speedup 10 $G $N --checksum 0
 run synth-fuzz17-e60-o10-l0 synth:fuzz-17 --established 60 --other 10 --loose 0 --speedup 10 $N --checksum 0
 run synth-fuzz11-nrs-l1   synth:fuzz-11 --loose 1 --speedup 10 --new-requires-syn $N --checksum 0
+# ---- new seeds of every profile after the seventh session's changes (fuzz-19 profile 1, fuzz-20
+# profile 2, fuzz-21 profile 3, fuzz-22 profile 4; N is the profile-1/2 set, --checksum 0 as above)
+run synth-fuzz19-def-l1   synth:fuzz-19 --loose 1 --speedup 10 $N
+run synth-fuzz20-def-l0   synth:fuzz-20 --loose 0 --speedup 10 $N
+run synth-fuzz21-def-l1   synth:fuzz-21 --loose 1 --speedup 10 $N --checksum 0
+run synth-fuzz22-def-l0   synth:fuzz-22 --loose 0 --speedup 10 $N --checksum 0
+run synth-fuzz19-e30-o20-l0 synth:fuzz-19 --established 30 --other 20 --loose 0 --speedup 10 $N
+run synth-fuzz20-lib1-l1  synth:fuzz-20 --loose 1 --liberal 1 --speedup 10 $N
+run synth-fuzz21-e30-o20-gre3-l0 synth:fuzz-21 --established 30 --other 20 --loose 0 --speedup 10 $G $N --checksum 0
+run synth-fuzz22-e40-o30-l1 synth:fuzz-22 --established 40 --other 30 --loose 1 --speedup 10 $N --checksum 0
+run synth-fuzz20-e60-o10-l1 synth:fuzz-20 --established 60 --other 10 --loose 1 --speedup 10 $N
+run synth-fuzz21-lib1-l1  synth:fuzz-21 --loose 1 --liberal 1 --speedup 10 $N --checksum 0
 exit $rc

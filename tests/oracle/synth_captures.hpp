@@ -964,7 +964,8 @@ inline const std::map<std::string, std::function<capture()>>& all() {
       {"fuzz-directed", fuzz_directed}, {"fuzz-rst", fuzz_rst}, {"fuzz-icmp", fuzz_icmp}, {"fuzz-1", fuzz_1}, {"fuzz-2", fuzz_2}, {"fuzz-3", fuzz_3}, {"fuzz-4", fuzz_4},
       {"fuzz-5", fuzz_5}, {"fuzz-6", fuzz_6}, {"fuzz-7", fuzz_7}, {"fuzz-8", fuzz_8},
       {"fuzz-9", fuzz_9}, {"fuzz-10", fuzz_10}, {"fuzz-11", fuzz_11}, {"fuzz-12", fuzz_12},
-      {"fuzz-13", fuzz_13}, {"fuzz-14", fuzz_14}, {"fuzz-17", fuzz_17}, {"fuzz-18", fuzz_18}};
+      {"fuzz-13", fuzz_13}, {"fuzz-14", fuzz_14}, {"fuzz-17", fuzz_17}, {"fuzz-18", fuzz_18},
+      {"fuzz-19", fuzz_19}, {"fuzz-20", fuzz_20}, {"fuzz-21", fuzz_21}, {"fuzz-22", fuzz_22}};
   return m;
 }
 

@@ -1269,5 +1269,9 @@ inline capture fuzz_13() { return fuzz::make(13, 450, 300, true, 3); }
 inline capture fuzz_14() { return fuzz::make(14, 450, 300, true, 3); }
 inline capture fuzz_17() { return fuzz::make(17, 450, 300, true, 4); }
 inline capture fuzz_18() { return fuzz::make(18, 450, 300, true, 4); }
+inline capture fuzz_19() { return fuzz::make(19, 400, 300); }
+inline capture fuzz_20() { return fuzz::make(20, 500, 300, true); }
+inline capture fuzz_21() { return fuzz::make(21, 450, 300, true, 3); }
+inline capture fuzz_22() { return fuzz::make(22, 450, 300, true, 4); }
 
 }  // namespace oracle_synth
