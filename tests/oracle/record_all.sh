@@ -229,8 +229,9 @@ run synth-fuzz17-gre3-l1  synth:fuzz-17 --loose 1 --speedup 10 $G $N --checksum 
 run synth-fuzz18-e30-o20-gre3-l0 synth:fuzz-18 --established 30 --other 20 --loose 0 --speedup 10 $G $N --checksum 0
 run synth-fuzz17-e60-o10-l0 synth:fuzz-17 --established 60 --other 10 --loose 0 --speedup 10 $N --checksum 0
 run synth-fuzz11-nrs-l1   synth:fuzz-11 --loose 1 --speedup 10 --new-requires-syn $N --checksum 0
-# ---- new seeds of every profile after the seventh session's changes (fuzz-19 profile 1, fuzz-20
-# profile 2, fuzz-21 profile 3, fuzz-22 profile 4; N is the profile-1/2 set, --checksum 0 as above)
+# ---- new seeds of every profile after the seventh session's changes (fuzz-19 and fuzz-26 profile 1,
+# fuzz-20 and fuzz-23 profile 2, fuzz-21 and fuzz-24 profile 3, fuzz-22 and fuzz-25 profile 4;
+# N is the profile-1/2 set, --checksum 0 as above)
 run synth-fuzz19-def-l1   synth:fuzz-19 --loose 1 --speedup 10 $N
 run synth-fuzz20-def-l0   synth:fuzz-20 --loose 0 --speedup 10 $N
 run synth-fuzz21-def-l1   synth:fuzz-21 --loose 1 --speedup 10 $N --checksum 0
@@ -241,4 +242,12 @@ run synth-fuzz21-e30-o20-gre3-l0 synth:fuzz-21 --established 30 --other 20 --loo
 run synth-fuzz22-e40-o30-l1 synth:fuzz-22 --established 40 --other 30 --loose 1 --speedup 10 $N --checksum 0
 run synth-fuzz20-e60-o10-l1 synth:fuzz-20 --established 60 --other 10 --loose 1 --speedup 10 $N
 run synth-fuzz21-lib1-l1  synth:fuzz-21 --loose 1 --liberal 1 --speedup 10 $N --checksum 0
+run synth-fuzz23-def-l1   synth:fuzz-23 --loose 1 --speedup 10 $N
+run synth-fuzz24-def-l0   synth:fuzz-24 --loose 0 --speedup 10 $N --checksum 0
+run synth-fuzz25-gre3-l1  synth:fuzz-25 --loose 1 --speedup 10 $G $N --checksum 0
+run synth-fuzz26-lib1-l0  synth:fuzz-26 --loose 0 --liberal 1 --speedup 10 $N
+run synth-fuzz23-e20-o10-l0 synth:fuzz-23 --established 20 --other 10 --loose 0 --speedup 10 $N
+run synth-fuzz24-lib1-e40-o20-l1 synth:fuzz-24 --established 40 --other 20 --loose 1 --liberal 1 --speedup 10 $N --checksum 0
+run synth-fuzz25-e60-o10-lib1-l0 synth:fuzz-25 --established 60 --other 10 --loose 0 --liberal 1 --speedup 10 $N --checksum 0
+run synth-fuzz26-e10-o10-l1 synth:fuzz-26 --established 10 --other 10 --loose 1 --speedup 10 $N
 exit $rc

@@ -965,7 +965,8 @@ inline const std::map<std::string, std::function<capture()>>& all() {
       {"fuzz-5", fuzz_5}, {"fuzz-6", fuzz_6}, {"fuzz-7", fuzz_7}, {"fuzz-8", fuzz_8},
       {"fuzz-9", fuzz_9}, {"fuzz-10", fuzz_10}, {"fuzz-11", fuzz_11}, {"fuzz-12", fuzz_12},
       {"fuzz-13", fuzz_13}, {"fuzz-14", fuzz_14}, {"fuzz-17", fuzz_17}, {"fuzz-18", fuzz_18},
-      {"fuzz-19", fuzz_19}, {"fuzz-20", fuzz_20}, {"fuzz-21", fuzz_21}, {"fuzz-22", fuzz_22}};
+      {"fuzz-19", fuzz_19}, {"fuzz-20", fuzz_20}, {"fuzz-21", fuzz_21}, {"fuzz-22", fuzz_22},
+      {"fuzz-23", fuzz_23}, {"fuzz-24", fuzz_24}, {"fuzz-25", fuzz_25}, {"fuzz-26", fuzz_26}};
   return m;
 }
 

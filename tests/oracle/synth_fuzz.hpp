@@ -1273,5 +1273,9 @@ inline capture fuzz_19() { return fuzz::make(19, 400, 300); }
 inline capture fuzz_20() { return fuzz::make(20, 500, 300, true); }
 inline capture fuzz_21() { return fuzz::make(21, 450, 300, true, 3); }
 inline capture fuzz_22() { return fuzz::make(22, 450, 300, true, 4); }
+inline capture fuzz_23() { return fuzz::make(23, 400, 300, true); }
+inline capture fuzz_24() { return fuzz::make(24, 450, 300, true, 3); }
+inline capture fuzz_25() { return fuzz::make(25, 450, 300, true, 4); }
+inline capture fuzz_26() { return fuzz::make(26, 400, 300); }
 
 }  // namespace oracle_synth
