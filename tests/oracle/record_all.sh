@@ -251,7 +251,7 @@ run synth-fuzz24-lib1-e40-o20-l1 synth:fuzz-24 --established 40 --other 20 --loo
 run synth-fuzz25-e60-o10-lib1-l0 synth:fuzz-25 --established 60 --other 10 --loose 0 --liberal 1 --speedup 10 $N --checksum 0
 run synth-fuzz26-e10-o10-l1 synth:fuzz-26 --established 10 --other 10 --loose 1 --speedup 10 $N
 # ---- shared captures not recorded before: QinQ, SLL2, pcapng with several interfaces, a missing
-# SYN on an IRC port, a retransmission across a 300 s gap (eighth session)
+# SYN on an IRC port, a retransmission across a 300 s gap, raw-IP SYNs over 10 h (eighth session)
 run qinq-def-l1           $S/zeek-q-in-q.pcap --loose 1 --speedup 1
 run qinq-def-l0           $S/zeek-q-in-q.pcap --loose 0 --speedup 1
 run sll2-def-l1           $S/sv-decode-sll2.pcap --loose 1 --speedup 1
@@ -262,4 +262,6 @@ run multiif-def-l1        $S/zeek-pcapng-multi-interface.pcapng --loose 1 --spee
 run multiif-e30-o20-l0    $S/zeek-pcapng-multi-interface.pcapng --established 30 --other 20 --loose 0 --speedup 10
 run rtxtimeout-def-l1     $S/zeek-tcp-retransmit-timeout.pcapng --loose 1 --speedup 10
 run rtxtimeout-e60-l0     $S/zeek-tcp-retransmit-timeout.pcapng --established 60 --loose 0 --speedup 10
+run rawipsyns-def-l1      $S/zeek-rotation-rawip-syns.pcap --loose 1 --speedup 100
+run rawipsyns-e600-o300-l0 $S/zeek-rotation-rawip-syns.pcap --established 600 --other 300 --loose 0 --speedup 100
 exit $rc
