@@ -1,7 +1,7 @@
 // sessim_decode_loop [--track] FILE: the replay's reader thread without the replay. It reads every
 // frame with sessim's trace_reader (libpcap, the link/IP/L4 decoder, fragment reassembly) and
 // hashes the key of every parsed frame (tracking_hash), which is all the reader thread of
-// `sessim run` does per frame. Prints "packets N parsed P seconds S checksum C".
+// `sessim run` does per frame. Prints "packets N parsed P peak_flows F seconds S checksum C".
 // --track adds the least any flow tracker does per packet: find the frame's flow (either
 // direction) in an open-addressing table, add it on a miss, count its packets and bytes, stamp
 // its last time, and remove it at the ACK after a FIN from each side (so the table holds the
@@ -20,7 +20,8 @@
 
 namespace {
 
-/// The floor tracker's table: linear probing over 2^k slots, never shrinks (no deletion).
+/// The floor tracker's table: linear probing over 2^k slots (at most half full), backward-shift
+/// deletion; it grows and never shrinks.
 struct flow_table {
   struct slot {
     sessim::flow_key key;
