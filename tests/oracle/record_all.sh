@@ -250,6 +250,8 @@ run synth-fuzz23-e20-o10-l0 synth:fuzz-23 --established 20 --other 10 --loose 0 
 run synth-fuzz24-lib1-e40-o20-l1 synth:fuzz-24 --established 40 --other 20 --loose 1 --liberal 1 --speedup 10 $N --checksum 0
 run synth-fuzz25-e60-o10-lib1-l0 synth:fuzz-25 --established 60 --other 10 --loose 0 --liberal 1 --speedup 10 $N --checksum 0
 run synth-fuzz26-e10-o10-l1 synth:fuzz-26 --established 10 --other 10 --loose 1 --speedup 10 $N
+run synth-fuzz23-e20-o10-sp1-l1 synth:fuzz-23 --established 20 --other 10 --loose 1 --speedup 1 --max-wall 1100 $N
+run synth-fuzz26-e40-o30-u10-sp1-l0 synth:fuzz-26 --established 40 --other 30 --udp 10 --loose 0 --speedup 1 --max-wall 1100 $N
 # ---- shared captures not recorded before: QinQ, SLL2, pcapng with several interfaces, a missing
 # SYN on an IRC port, a retransmission across a 300 s gap, raw-IP SYNs over 10 h (eighth session)
 run qinq-def-l1           $S/zeek-q-in-q.pcap --loose 1 --speedup 1
