@@ -266,4 +266,6 @@ run rtxtimeout-def-l1     $S/zeek-tcp-retransmit-timeout.pcapng --loose 1 --spee
 run rtxtimeout-e60-l0     $S/zeek-tcp-retransmit-timeout.pcapng --established 60 --loose 0 --speedup 10
 run rawipsyns-def-l1      $S/zeek-rotation-rawip-syns.pcap --loose 1 --speedup 100
 run rawipsyns-e600-o300-l0 $S/zeek-rotation-rawip-syns.pcap --established 600 --other 300 --loose 0 --speedup 100
+run portreuse56-def-l1    $S/ndpi-port-reuse-after-56min.pcapng --loose 1 --speedup 10
+run portreuse56-e60-o30-l0 $S/ndpi-port-reuse-after-56min.pcapng --established 60 --other 30 --loose 0 --speedup 10
 exit $rc

@@ -421,9 +421,22 @@ TEST(decode_frame, bad_ipv4_headers) {
   bytes short_total = good;
   put16(short_total, 2, 16);  // total length < IHL
   EXPECT_EQ(run(linktype::raw, short_total).why, skip_reason::bad_ip);
+  // A total length beyond the frame on the wire (a TSO/GRO packet captured before segmentation,
+  // or a recorded length that was cut): a truncated packet of that length, as the kernel sees it.
   bytes long_total = good;
-  put16(long_total, 2, 1500);  // more than the wire length
-  EXPECT_EQ(run(linktype::raw, long_total).why, skip_reason::bad_ip);
+  put16(long_total, 2, 1500);
+  {
+    auto d = run(linktype::raw, long_total);
+    ASSERT_EQ(d.why, skip_reason::none);
+    EXPECT_TRUE(d.p.truncated);
+    EXPECT_EQ(d.p.ip_len, 1500u);
+    EXPECT_EQ(d.p.l4_len, 1480u);
+    EXPECT_EQ(d.p.payload_len, 1480u - d.p.doff);
+    auto e = run(linktype::ethernet, eth(0x0800, long_total));  // the general path, not the straight line
+    ASSERT_EQ(e.why, skip_reason::none);
+    EXPECT_TRUE(e.p.truncated);
+    EXPECT_EQ(e.p.ip_len, 1500u);
+  }
   // ... but fine when the frame was only cut by the snaplen.
   bytes big = ipv4(17, a_ip, b_ip, udp(1, 2, zeros(1000)));
   auto d = run(linktype::raw, big, 100, static_cast<std::uint32_t>(big.size()));
@@ -500,10 +513,16 @@ TEST(decode_frame, ipv6_bad_and_truncated_extension_headers) {
   EXPECT_EQ(run(linktype::raw, f, 50, static_cast<std::uint32_t>(f.size())).why, skip_reason::truncated_ip);
   EXPECT_EQ(run(linktype::raw, f, 58, static_cast<std::uint32_t>(f.size())).why, skip_reason::truncated_l4);
   EXPECT_EQ(run(linktype::raw, f, 39, static_cast<std::uint32_t>(f.size())).why, skip_reason::truncated_ip);
-  // Payload length longer than the wire.
+  // Payload length longer than the frame on the wire: a truncated packet of that length, as for
+  // IPv4; the UDP header says 8 bytes, which fit in the 100 the IPv6 header claims.
   bytes lying = ipv6(17, 1, 2, udp(1, 2, {}));
   put16(lying, 4, 100);
-  EXPECT_EQ(run(linktype::raw, lying).why, skip_reason::bad_ip);
+  {
+    auto d = run(linktype::raw, lying);
+    ASSERT_EQ(d.why, skip_reason::none);
+    EXPECT_TRUE(d.p.truncated);
+    EXPECT_EQ(d.p.ip_len, 140u);
+  }
 }
 
 TEST(decode_frame, ipv4_fragments_first_middle_last_and_orphan) {

@@ -380,16 +380,18 @@ inline void decode_reassembled(std::uint8_t proto, const std::vector<std::uint8_
   out.reassembled = 1;
 }
 
-/// Decodes an IPv4 packet at p (cap captured bytes, wire bytes on the wire from here).
-inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
-                               packet_view& out, fragment_cache& frags) {
+/// Decodes an IPv4 packet at p (cap captured bytes from here). A total length beyond the captured
+/// bytes, even beyond the frame's length on the wire (a TSO/GRO packet captured before
+/// segmentation, or a capture whose recorded length was cut), makes a truncated packet of that
+/// length, as the kernel would see the whole packet (see docs/trace-input.md).
+inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, packet_view& out, fragment_cache& frags) {
   out.l3_offset = cap;  // captured bytes from here; decode_frame turns it into the offset
   if (cap < 1) return skip_reason::truncated_ip;
   if ((p[0] >> 4) != 4) return skip_reason::bad_ip;
   if (cap < 20) return skip_reason::truncated_ip;
   const std::uint32_t ihl = (p[0] & 0x0fu) * 4u;
   const std::uint32_t tot = rd16(p + 2);
-  if (ihl < 20 || tot < ihl || tot > wire) return skip_reason::bad_ip;
+  if (ihl < 20 || tot < ihl) return skip_reason::bad_ip;
   if (cap < ihl) return skip_reason::truncated_ip;
   out.tos = p[1];
   out.ttl = p[8];
@@ -418,14 +420,12 @@ inline skip_reason decode_ipv4(const std::uint8_t* p, std::uint32_t cap, std::ui
 }
 
 /// Decodes an IPv6 packet at p, walking its extension headers.
-inline skip_reason decode_ipv6(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
-                               packet_view& out, fragment_cache& frags) {
+inline skip_reason decode_ipv6(const std::uint8_t* p, std::uint32_t cap, packet_view& out, fragment_cache& frags) {
   out.l3_offset = cap;  // captured bytes from here; decode_frame turns it into the offset
   if (cap < 1) return skip_reason::truncated_ip;
   if ((p[0] >> 4) != 6) return skip_reason::bad_ip;
   if (cap < 40) return skip_reason::truncated_ip;
-  const std::uint32_t ip_len = 40u + rd16(p + 4);
-  if (ip_len > wire) return skip_reason::bad_ip;
+  const std::uint32_t ip_len = 40u + rd16(p + 4);  // beyond the frame: a truncated packet, as for IPv4
   out.tos = static_cast<std::uint8_t>((rd16(p) >> 4) & 0xff);
   out.ttl = p[7];
   out.key.src = ip_addr::v6addr(p + 8);
@@ -470,29 +470,27 @@ inline skip_reason decode_ipv6(const std::uint8_t* p, std::uint32_t cap, std::ui
 }
 
 /// Decodes an IP packet whose version is given by its first nibble.
-inline skip_reason decode_ip_any(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
-                                 packet_view& out, fragment_cache& frags) {
+inline skip_reason decode_ip_any(const std::uint8_t* p, std::uint32_t cap, packet_view& out, fragment_cache& frags) {
   if (cap < 1) return skip_reason::truncated_ip;
   switch (p[0] >> 4) {
-    case 4: return decode_ipv4(p, cap, wire, out, frags);
-    case 6: return decode_ipv6(p, cap, wire, out, frags);
+    case 4: return decode_ipv4(p, cap, out, frags);
+    case 6: return decode_ipv6(p, cap, out, frags);
     default: return skip_reason::bad_ip;
   }
 }
 
 /// Decodes what follows a PPP protocol field value.
 inline skip_reason decode_ppp_proto(std::uint16_t proto, const std::uint8_t* p, std::uint32_t cap,
-                                    std::uint32_t wire, packet_view& out, fragment_cache& frags) {
+                                    packet_view& out, fragment_cache& frags) {
   switch (proto) {
-    case 0x0021: return decode_ipv4(p, cap, wire, out, frags);
-    case 0x0057: return decode_ipv6(p, cap, wire, out, frags);
+    case 0x0021: return decode_ipv4(p, cap, out, frags);
+    case 0x0057: return decode_ipv6(p, cap, out, frags);
     default: return skip_reason::not_ip;
   }
 }
 
 /// Decodes a PPP frame with optional ff 03 and a 1- or 2-byte protocol field.
-inline skip_reason decode_ppp(const std::uint8_t* p, std::uint32_t cap, std::uint32_t wire,
-                              packet_view& out, fragment_cache& frags) {
+inline skip_reason decode_ppp(const std::uint8_t* p, std::uint32_t cap, packet_view& out, fragment_cache& frags) {
   std::uint32_t off = 0;
   if (cap >= 2 && p[0] == 0xff && p[1] == 0x03) off = 2;
   if (off + 1 > cap) return skip_reason::truncated_l2;
@@ -505,7 +503,7 @@ inline skip_reason decode_ppp(const std::uint8_t* p, std::uint32_t cap, std::uin
     proto = rd16(p + off);
     off += 2;
   }
-  return decode_ppp_proto(proto, p + off, cap - off, wire - off, out, frags);
+  return decode_ppp_proto(proto, p + off, cap - off, out, frags);
 }
 
 /**
@@ -514,12 +512,12 @@ inline skip_reason decode_ppp(const std::uint8_t* p, std::uint32_t cap, std::uin
  * the first nibble after the bottom label), PPPoE session (0x8864), IPv4, IPv6.
  */
 inline skip_reason decode_ethertype(std::uint16_t type, const std::uint8_t* p, std::uint32_t cap,
-                                    std::uint32_t wire, packet_view& out, fragment_cache& frags) {
+                                    packet_view& out, fragment_cache& frags) {
   bool tagged = false;
   for (int depth = 0; depth < 16; ++depth) {
     switch (type) {
-      case 0x0800: return decode_ipv4(p, cap, wire, out, frags);
-      case 0x86dd: return decode_ipv6(p, cap, wire, out, frags);
+      case 0x0800: return decode_ipv4(p, cap, out, frags);
+      case 0x86dd: return decode_ipv6(p, cap, out, frags);
       case 0x8100:
       case 0x88a8:
       case 0x9100:
@@ -527,26 +525,26 @@ inline skip_reason decode_ethertype(std::uint16_t type, const std::uint8_t* p, s
         if (!tagged) out.key.vlan = rd16(p) & 0x0fff;
         tagged = true;
         type = rd16(p + 2);
-        p += 4; cap -= 4; wire -= 4;
+        p += 4; cap -= 4;
         continue;
       case 0x8847:
       case 0x8848:
         for (;;) {
           if (cap < 4) return skip_reason::truncated_l2;
           const bool bottom = (p[2] & 1) != 0;
-          p += 4; cap -= 4; wire -= 4;
+          p += 4; cap -= 4;
           if (bottom) break;
         }
         if (cap < 1) return skip_reason::truncated_ip;
         switch (p[0] >> 4) {
-          case 4: return decode_ipv4(p, cap, wire, out, frags);
-          case 6: return decode_ipv6(p, cap, wire, out, frags);
+          case 4: return decode_ipv4(p, cap, out, frags);
+          case 6: return decode_ipv6(p, cap, out, frags);
           default: return skip_reason::not_ip;  // pseudowire, control word, ...
         }
       case 0x8864: {
         if (cap < 8) return skip_reason::truncated_l2;
         const std::uint16_t proto = rd16(p + 6);
-        return decode_ppp_proto(proto, p + 8, cap - 8, wire - 8, out, frags);
+        return decode_ppp_proto(proto, p + 8, cap - 8, out, frags);
       }
       default: return skip_reason::not_ip;
     }
@@ -570,7 +568,7 @@ inline bool decode_fast_ether_ipv4(const std::uint8_t* data, std::uint32_t caple
   const std::uint32_t cap = caplen - 14;                         // captured from the IP header
   const std::uint32_t wire = std::max(wire_len, caplen) - 14;    // on the wire from the IP header
   const std::uint32_t tot = rd16(ip + 2);
-  if (tot < 20 || tot > wire) return false;  // bad_ip on the general path
+  if (tot < 20 || tot > wire) return false;  // the general path: bad_ip, or a packet longer than its frame
   const std::uint16_t ff = rd16(ip + 6);
   if ((ff & 0x3fff) != 0) return false;  // more-fragments or an offset: a fragment
   const std::uint8_t proto = ip[9];
@@ -653,32 +651,31 @@ inline skip_reason decode_frame_layers(int linktype, const std::uint8_t* data, s
   out.wire_len = wire_len;
   const std::uint8_t* p = data;
   std::uint32_t cap = caplen;
-  std::uint32_t wire = std::max(wire_len, caplen);
-  auto skip = [&](std::uint32_t n) { p += n; cap -= n; wire -= n; };
+  auto skip = [&](std::uint32_t n) { p += n; cap -= n; };
   switch (linktype) {
     case linktype::ethernet: {
       if (cap < 14) return skip_reason::truncated_l2;
       const std::uint16_t type = rd16(p + 12);
       skip(14);
       if (type < 0x0600) return skip_reason::not_ip;  // 802.3 length: LLC/SNAP (CDP, STP, ...)
-      return decode_ethertype(type, p, cap, wire, out, frags);
+      return decode_ethertype(type, p, cap, out, frags);
     }
     case linktype::linux_sll: {
       if (cap < 16) return skip_reason::truncated_l2;
       const std::uint16_t type = rd16(p + 14);
       skip(16);
-      return decode_ethertype(type, p, cap, wire, out, frags);
+      return decode_ethertype(type, p, cap, out, frags);
     }
     case linktype::linux_sll2: {
       if (cap < 20) return skip_reason::truncated_l2;
       const std::uint16_t type = rd16(p);
       skip(20);
-      return decode_ethertype(type, p, cap, wire, out, frags);
+      return decode_ethertype(type, p, cap, out, frags);
     }
     case linktype::raw:
-    case linktype::raw_dlt: return decode_ip_any(p, cap, wire, out, frags);
-    case linktype::ipv4: return decode_ipv4(p, cap, wire, out, frags);
-    case linktype::ipv6: return decode_ipv6(p, cap, wire, out, frags);
+    case linktype::raw_dlt: return decode_ip_any(p, cap, out, frags);
+    case linktype::ipv4: return decode_ipv4(p, cap, out, frags);
+    case linktype::ipv6: return decode_ipv6(p, cap, out, frags);
     case linktype::null:
     case linktype::loop: {
       if (cap < 4) return skip_reason::truncated_l2;
@@ -688,28 +685,28 @@ inline skip_reason decode_frame_layers(int linktype, const std::uint8_t* data, s
         af = (af >> 24) | ((af >> 8) & 0xff00u) | ((af << 8) & 0xff0000u) | (af << 24);
       skip(4);
       switch (af) {
-        case 2: return decode_ipv4(p, cap, wire, out, frags);
+        case 2: return decode_ipv4(p, cap, out, frags);
         case 24:
         case 28:
-        case 30: return decode_ipv6(p, cap, wire, out, frags);
+        case 30: return decode_ipv6(p, cap, out, frags);
         default: return skip_reason::not_ip;
       }
     }
-    case linktype::ppp: return decode_ppp(p, cap, wire, out, frags);
+    case linktype::ppp: return decode_ppp(p, cap, out, frags);
     case linktype::ppp_hdlc:
       // DLT_PPP_SERIAL also carries Cisco HDLC frames (address 0x0f / 0x8f).
       if (cap >= 1 && (p[0] == 0x0f || p[0] == 0x8f)) {
         if (cap < 4) return skip_reason::truncated_l2;
         const std::uint16_t type = rd16(p + 2);
         skip(4);
-        return decode_ethertype(type, p, cap, wire, out, frags);
+        return decode_ethertype(type, p, cap, out, frags);
       }
-      return decode_ppp(p, cap, wire, out, frags);
+      return decode_ppp(p, cap, out, frags);
     case linktype::c_hdlc: {
       if (cap < 4) return skip_reason::truncated_l2;
       const std::uint16_t type = rd16(p + 2);
       skip(4);
-      return decode_ethertype(type, p, cap, wire, out, frags);
+      return decode_ethertype(type, p, cap, out, frags);
     }
     default: return skip_reason::unknown_linktype;
   }
