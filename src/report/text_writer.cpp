@@ -167,7 +167,7 @@ class text_writer final : public writer {
         why += fmt::format("{}{} {}", why.empty() ? "" : ", ", skip_reason_name(static_cast<skip_reason>(i)), s.skipped[i]);
     if (!why.empty()) fmt::print(out_, " [{}]", why);
     out_ << "\n";
-    if (s.truncated) fmt::print(out_, "  truncated     {} frame(s) shorter than on the wire (headers decoded)\n", s.truncated);
+    if (s.truncated) fmt::print(out_, "  truncated     {} frame(s) shorter than their IP packet (headers decoded)\n", s.truncated);
     if (s.time_backwards) fmt::print(out_, "  time          {} frame(s) stamped earlier than the previous one (clamped)\n", s.time_backwards);
     fmt::print(out_, "  duration      {}\n", human(s.last_ts - s.first_ts));
     fmt::print(out_, "  connections   {}\n", s.connections);
