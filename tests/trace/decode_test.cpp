@@ -432,7 +432,7 @@ TEST(decode_frame, bad_ipv4_headers) {
     EXPECT_EQ(d.p.ip_len, 1500u);
     EXPECT_EQ(d.p.l4_len, 1480u);
     EXPECT_EQ(d.p.payload_len, 1480u - d.p.doff);
-    auto e = run(linktype::ethernet, eth(0x0800, long_total));  // the general path, not the straight line
+    auto e = run(linktype::ethernet, eth(0x0800, long_total));  // the straight-line path
     ASSERT_EQ(e.why, skip_reason::none);
     EXPECT_TRUE(e.p.truncated);
     EXPECT_EQ(e.p.ip_len, 1500u);

@@ -565,10 +565,9 @@ inline bool decode_fast_ether_ipv4(const std::uint8_t* data, std::uint32_t caple
   if (rd16(data + 12) != 0x0800) return false;
   const std::uint8_t* ip = data + 14;
   if (ip[0] != 0x45) return false;  // version 4, ihl 20
-  const std::uint32_t cap = caplen - 14;                         // captured from the IP header
-  const std::uint32_t wire = std::max(wire_len, caplen) - 14;    // on the wire from the IP header
-  const std::uint32_t tot = rd16(ip + 2);
-  if (tot < 20 || tot > wire) return false;  // the general path: bad_ip, or a packet longer than its frame
+  const std::uint32_t cap = caplen - 14;  // captured from the IP header
+  const std::uint32_t tot = rd16(ip + 2);  // beyond cap (even beyond the frame): truncated, as on the general path
+  if (tot < 20) return false;              // bad_ip on the general path
   const std::uint16_t ff = rd16(ip + 6);
   if ((ff & 0x3fff) != 0) return false;  // more-fragments or an offset: a fragment
   const std::uint8_t proto = ip[9];
